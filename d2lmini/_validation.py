@@ -1,0 +1,96 @@
+"""Input checks shared by the public functions.
+
+Every check raises ``TypeError`` (wrong kind of object) or ``ValueError``
+(right kind, wrong value) with a message that names the argument and says
+what was expected, so a learner never meets a NaN or a deep torch traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+
+
+def as_float_tensor(name: str, value: object, *, ndim: int | None = None) -> torch.Tensor:
+    """Return ``value`` as a floating-point tensor, checking its rank and finiteness.
+
+    Tensors keep their dtype and device; lists, tuples, NumPy arrays and numbers
+    become float32 tensors.  Integer or boolean tensors are refused rather than
+    silently converted, because integer arithmetic would truncate gradients.
+    """
+    if isinstance(value, torch.Tensor):
+        tensor = value
+        if not (tensor.is_floating_point()):
+            raise TypeError(
+                f"{name} must hold floating-point numbers, got a tensor of dtype {tensor.dtype}; "
+                f"convert it with {name}.float()"
+            )
+    else:
+        if isinstance(value, (str, bytes)) or value is None:
+            raise TypeError(f"{name} must be a tensor, array or sequence of numbers, got {type(value).__name__}")
+        try:
+            tensor = torch.as_tensor(value, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(
+                f"{name} must be a tensor, array or sequence of numbers, got {type(value).__name__}"
+            ) from err
+    if ndim is not None and tensor.ndim != ndim:
+        expected = {0: "a scalar", 1: "a 1-D vector", 2: "a 2-D matrix"}.get(ndim, f"{ndim}-D")
+        raise ValueError(f"{name} must be {expected}, got shape {tuple(tensor.shape)}")
+    check_finite(name, tensor)
+    return tensor
+
+
+def check_finite(name: str, tensor: torch.Tensor) -> None:
+    """Raise ``ValueError`` if ``tensor`` holds NaN or infinity."""
+    if tensor.numel() and not bool(torch.isfinite(tensor).all()):
+        bad = int((~torch.isfinite(tensor)).sum())
+        raise ValueError(f"{name} must be finite, but {bad} of its {tensor.numel()} values are NaN or infinite")
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """Return ``value`` as an ``int`` if it is an integer of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
+def check_positive_float(name: str, value: object, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a ``float`` if it is a finite number above zero (or equal, if allowed)."""
+    value = check_real(name, value)
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def check_same_length(name_a: str, a: torch.Tensor, name_b: str, b: torch.Tensor) -> None:
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same number of rows."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same number of examples, "
+            f"got {a.shape[0]} and {b.shape[0]}"
+        )
+
+
+def check_generator(generator: object) -> torch.Generator | None:
+    """Return ``generator`` if it is ``None`` or a ``torch.Generator``."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    return generator
+
+
+def check_real(name: str, value: object) -> float:
+    """Return ``value`` as a finite ``float`` of any sign."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value

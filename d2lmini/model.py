@@ -1,0 +1,48 @@
+"""The linear model."""
+
+from __future__ import annotations
+
+import torch
+
+from ._validation import as_float_tensor
+
+
+def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.Tensor:
+    """Predict ``X @ w + b`` for every row of ``X``.
+
+    Gradients flow to ``w`` and ``b`` when they require them.
+
+    Parameters
+    ----------
+    X : tensor, shape (n, d)
+        Design matrix, one example per row.
+    w : tensor, shape (d,)
+        Weights.
+    b : float or tensor with one element
+        Bias, added to every prediction (broadcasting).
+
+    Returns
+    -------
+    tensor, shape (n,)
+        Predictions ``y_hat``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> linreg(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]), 0.5)
+    tensor([-0.5000, -0.5000])
+    """
+    X = as_float_tensor("X", X, ndim=2)
+    w = as_float_tensor("w", w, ndim=1)
+    if w.shape[0] != X.shape[1]:
+        raise ValueError(f"w must have one weight per column of X ({X.shape[1]}), got {w.shape[0]}")
+    if isinstance(b, torch.Tensor):
+        if b.numel() != 1:
+            raise ValueError(f"b must be a single number, got shape {tuple(b.shape)}")
+        b = as_float_tensor("b", b).reshape(())
+    else:
+        b = as_float_tensor("b", b, ndim=0)
+    for name, tensor in (("w", w), ("b", b)):
+        if tensor.device != X.device:
+            raise ValueError(f"X is on {X.device} but {name} is on {tensor.device}; move them to one device")
+    return X @ w + b
