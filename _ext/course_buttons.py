@@ -4,6 +4,9 @@
   ``.ipynb`` from the repository (same repository url and branch as Colab).
 * A ``.md`` entry in the download menu: the MyST source of the chapter, copied
   next to the ``.ipynb`` under ``_sources/``.
+* No thebe: Jupyter Book always loads sphinx-thebe, whose inline config is added
+  twice and throws "THEBE_JS_URL has already been declared" on every page. The
+  course does not use live code on the website, so its scripts are dropped.
 """
 
 from __future__ import annotations
@@ -56,6 +59,14 @@ def add_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, do
         )
 
 
+def drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    def is_thebe(script) -> bool:
+        return "thebe" in str(script.filename or "") or "THEBE_JS_URL" in script.attributes.get("body", "")
+
+    if "script_files" in context:
+        context["script_files"] = [s for s in context["script_files"] if not is_thebe(s)]
+
+
 def copy_myst_sources(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -70,5 +81,6 @@ def copy_myst_sources(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict:
     # After sphinx-book-theme builds its header buttons (priority 501).
     app.connect("html-page-context", add_buttons, priority=502)
+    app.connect("html-page-context", drop_thebe)
     app.connect("build-finished", copy_myst_sources)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,74 @@
+"""The book builds with warnings as errors, and every page works offline in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import HTML, ROOT, chapter_names, screenshot_dir, site_pages
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/").rstrip("/")
+BRANCH = CONFIG["repository"]["branch"]
+
+
+def test_book_builds_without_warnings(built_site):
+    assert built_site.returncode == 0, built_site.log[-3000:]
+    warnings = [line for line in built_site.log.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert warnings == []
+
+
+def test_every_toc_chapter_has_a_page(built_site):
+    for name in chapter_names():
+        assert (HTML / "chapters" / f"{name}.html").exists(), f"chapters/{name} is missing from _toc.yml"
+
+
+def test_no_page_references_a_cdn(built_site):
+    """Scripts, styles and fonts referenced by the HTML must all be local."""
+    external = re.compile(r"""(?:src|href)=["'](https?://[^"']+\.(?:js|css|woff2?|ttf))["']""")
+    offenders = {
+        page.relative_to(HTML).as_posix(): external.findall(page.read_text(encoding="utf-8"))
+        for page in HTML.rglob("*.html")
+    }
+    assert {page: urls for page, urls in offenders.items() if urls} == {}
+
+
+@pytest.mark.parametrize("path", site_pages())
+def test_page_loads_offline_without_errors(open_page, path):
+    page, log = open_page(path)
+    page.screenshot(path=str(screenshot_dir() / (path.replace("/", "_") + ".png")))
+    assert log.problems() == []
+    assert log.bytes_loaded > 0
+
+
+@pytest.mark.parametrize("name", chapter_names())
+def test_equations_are_rendered_by_mathjax(open_page, name):
+    page, log = open_page(f"chapters/{name}.html")
+    math_nodes = page.locator("div.math, span.math").count()
+    unrendered = page.locator("div.math:not(:has(mjx-container)), span.math:not(:has(mjx-container))").count()
+    assert math_nodes > 0, "a chapter without a single equation is suspicious"
+    assert unrendered == 0, f"{unrendered} of {math_nodes} math nodes were not typeset"
+    assert page.locator("mjx-container mjx-merror").count() == 0, "MathJax reported a TeX error"
+
+
+@pytest.mark.parametrize("name", chapter_names())
+def test_launch_and_download_links(open_page, site_url, name):
+    page, _ = open_page(f"chapters/{name}.html")
+    notebook = f"chapters/{name}.ipynb"
+    expected = {
+        "colab": f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/{notebook}",
+        "studiolab": f"https://studiolab.sagemaker.aws/import/github/{REPO}/blob/{BRANCH}/{notebook}",
+    }
+    hrefs = [a.get_attribute("href") for a in page.locator("a").all()]
+    for platform, url in expected.items():
+        assert url in hrefs, f"no {platform} link to {url}"
+    assert (ROOT / notebook).exists()
+    for suffix in (".ipynb", ".md"):
+        link = page.locator(f"a[href$='_sources/chapters/{name}{suffix}']")
+        assert link.count() == 1, f"no download link for {suffix}"
+        with urllib.request.urlopen(site_url + f"_sources/chapters/{name}{suffix}") as response:
+            assert response.read() == (ROOT / "chapters" / f"{name}{suffix}").read_bytes()
