@@ -33,7 +33,12 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
     tensor([-0.5000, -0.5000])
     """
     X = as_float_tensor("X", X, ndim=2)
+    w_is_tensor = isinstance(w, torch.Tensor)
     w = as_float_tensor("w", w, ndim=1)
+    if not w_is_tensor:
+        w = w.to(X.dtype)
+    if w.dtype != X.dtype:
+        raise ValueError(f"w has dtype {w.dtype} but X has dtype {X.dtype}; convert one of them with .to()")
     if w.shape[0] != X.shape[1]:
         raise ValueError(f"w must have one weight per column of X ({X.shape[1]}), got {w.shape[0]}")
     if isinstance(b, torch.Tensor):

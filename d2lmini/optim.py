@@ -94,6 +94,8 @@ def sgd(params: Iterable[torch.Tensor], lr: float) -> None:
     (tensor([0.8000]), tensor([0.]))
     """
     lr = check_positive_float("lr", lr)
+    if isinstance(params, torch.Tensor):
+        raise TypeError("params must be an iterable of tensors such as [w, b], got a single tensor; wrap it in a list")
     params = list(params)
     for i, p in enumerate(params):
         if not isinstance(p, torch.Tensor):
@@ -189,6 +191,8 @@ def fit_sgd(
     X = as_float_tensor("X", X, ndim=2)
     y = as_float_tensor("y", y, ndim=1)
     check_same_length("X", X, "y", y)
+    if X.shape[0] == 0:
+        raise ValueError("X and y must hold at least one example, got 0")
     if y.device != X.device:
         raise ValueError(f"X is on {X.device} but y is on {y.device}; move them to one device")
     lr = check_positive_float("lr", lr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -19,7 +21,13 @@ def set_figsize(figsize: tuple[float, float] = (4.5, 3.0)) -> None:
     --------
     >>> set_figsize((4, 3))
     """
-    if len(figsize) != 2 or not all(isinstance(v, (int, float)) and v > 0 for v in figsize):
+    try:
+        valid = len(figsize) == 2 and all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) and v > 0 for v in figsize
+        )
+    except TypeError:
+        valid = False
+    if not valid:
         raise ValueError(f"figsize must be two positive numbers (width, height), got {figsize!r}")
     import matplotlib
 
@@ -75,6 +83,8 @@ def plot(
     for i, curve in enumerate(curves):
         if curve.shape != x.shape:
             raise ValueError(f"ys[{i}] has shape {curve.shape} but x has shape {x.shape}")
+    if len(fmts) == 0:
+        raise ValueError("fmts must hold at least one format string, got none")
     if legend is not None and len(legend) != len(curves):
         raise ValueError(f"legend needs one label per curve ({len(curves)}), got {len(legend)}")
     if axes is None:

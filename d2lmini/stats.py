@@ -79,9 +79,11 @@ def gaussian_nll(y: torch.Tensor, y_hat: torch.Tensor, sigma: float) -> torch.Te
     y_hat = as_float_tensor("y_hat", y_hat, ndim=1)
     check_same_length("y", y, "y_hat", y_hat)
     if isinstance(sigma, torch.Tensor) and sigma.requires_grad:
+        if sigma.numel() != 1:
+            raise ValueError(f"sigma must be a single number, got shape {tuple(sigma.shape)}")
         sigma_t = as_float_tensor("sigma", sigma).reshape(())
         if not bool(sigma_t > 0):
-            raise ValueError(f"sigma must be positive, got {float(sigma_t)}")
+            raise ValueError(f"sigma must be positive, got {float(sigma_t.detach())}")
     else:
         sigma_t = torch.tensor(check_positive_float("sigma", sigma), dtype=y.dtype, device=y.device)
     n = y.shape[0]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import check_positive_int
+from ._validation import check_positive_float, check_positive_int
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,11 @@ def format_seconds(seconds: float) -> str:
     >>> format_seconds(0.000123)
     '123 µs'
     """
+    seconds = check_positive_float("seconds", seconds, allow_zero=True)
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
+        text = f"{seconds / scale:.3g}"
+        if float(text) >= 1:  # decide on the rounded value: 0.9999 s is "1 s", not "1e+03 ms"
+            return f"{text} {unit}"
     return f"{seconds / 1e-9:.3g} ns"
 
 

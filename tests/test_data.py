@@ -1,0 +1,377 @@
+"""Unit tests for d2lmini.data (synthetic_data, house_data, data_iter) and d2lmini._validation.
+
+Truth comes from NumPy (least squares, moments) and from identities that any
+correct minibatch iterator satisfies, never from d2lmini's own output.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import d2lmini
+from d2lmini import _validation as v
+
+
+def gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def lstsq_with_bias(X: torch.Tensor, y: torch.Tensor) -> tuple[np.ndarray, float]:
+    """Least squares with an intercept, solved by NumPy in float64."""
+    A = np.column_stack([X.double().numpy(), np.ones(X.shape[0])])
+    theta, *_ = np.linalg.lstsq(A, y.double().numpy(), rcond=None)
+    return theta[:-1], float(theta[-1])
+
+
+# ---------------------------------------------------------------- synthetic_data
+
+
+@pytest.mark.parametrize(
+    "w, n",
+    [
+        ([2.0, -3.4], 7),
+        ((1.5,), 1),
+        (np.array([0.5, 1.0, -2.0, 3.0, 0.0]), 13),
+        (torch.tensor([1.0, 2.0], dtype=torch.float64), 4),
+        ([3, -1], 5),  # a list of Python ints is a valid weight vector
+    ],
+)
+def test_synthetic_data_shapes_and_dtype(w, n):
+    X, y = d2lmini.synthetic_data(w, 0.5, n, generator=gen())
+    d = len(w)
+    assert X.shape == (n, d)
+    assert y.shape == (n,)
+    assert X.dtype == torch.float32
+    assert y.dtype == torch.float32
+
+
+@pytest.mark.parametrize("w, b", [([2.0, -3.4], 4.2), ([0.3], -1.0), ([1.0, 0.0, -1.0, 2.5], 0.0)])
+def test_synthetic_data_noise_zero_gives_exact_labels(w, b):
+    X, y = d2lmini.synthetic_data(w, b, 50, noise=0.0, generator=gen(1))
+    expected = X.double().numpy() @ np.asarray(w, dtype=np.float64) + b
+    np.testing.assert_allclose(y.double().numpy(), expected, rtol=0, atol=1e-5)
+
+
+def test_synthetic_data_statistics_and_least_squares_recovery():
+    w_true, b_true, noise, n = np.array([2.0, -3.4, 0.7]), 4.2, 0.5, 20_000
+    X, y = d2lmini.synthetic_data(w_true.tolist(), b_true, n, noise=noise, generator=gen(2))
+    Xn = X.double().numpy()
+    # features ~ N(0, 1), independent: standard errors are about 1/sqrt(n) = 0.007
+    np.testing.assert_allclose(Xn.mean(axis=0), 0.0, atol=0.03)
+    np.testing.assert_allclose(Xn.std(axis=0), 1.0, atol=0.03)
+    corr = np.corrcoef(Xn, rowvar=False)
+    np.testing.assert_allclose(corr[~np.eye(3, dtype=bool)], 0.0, atol=0.05)
+    # the residual against the true model is the noise: mean 0, standard deviation `noise`
+    residual = y.double().numpy() - (Xn @ w_true + b_true)
+    assert abs(residual.mean()) < 0.03
+    assert residual.std() == pytest.approx(noise, abs=0.02)
+    # least squares recovers the parameters
+    w_hat, b_hat = lstsq_with_bias(X, y)
+    np.testing.assert_allclose(w_hat, w_true, atol=0.02)
+    assert b_hat == pytest.approx(b_true, abs=0.02)
+
+
+def test_synthetic_data_same_seed_same_data_and_different_seed_different_data():
+    X1, y1 = d2lmini.synthetic_data([1.0, 2.0], 0.0, 20, generator=gen(5))
+    X2, y2 = d2lmini.synthetic_data([1.0, 2.0], 0.0, 20, generator=gen(5))
+    X3, _ = d2lmini.synthetic_data([1.0, 2.0], 0.0, 20, generator=gen(6))
+    assert torch.equal(X1, X2) and torch.equal(y1, y2)
+    assert not torch.equal(X1, X3)
+
+
+def test_synthetic_data_generator_advances_between_calls():
+    g = gen(3)
+    X1, _ = d2lmini.synthetic_data([1.0], 0.0, 10, generator=g)
+    X2, _ = d2lmini.synthetic_data([1.0], 0.0, 10, generator=g)
+    assert not torch.equal(X1, X2)
+
+
+def test_synthetic_data_accepts_one_element_tensor_bias():
+    X1, y1 = d2lmini.synthetic_data([1.0], torch.tensor(4.0), 6, noise=0.0, generator=gen(4))
+    X2, y2 = d2lmini.synthetic_data([1.0], 4.0, 6, noise=0.0, generator=gen(4))
+    assert torch.equal(X1, X2) and torch.equal(y1, y2)
+
+
+GOOD = {"w": [2.0, -3.4], "b": 4.2, "num_examples": 10, "noise": 0.01}
+
+
+@pytest.mark.parametrize(
+    "change, exc, match",
+    [
+        ({"w": [[1.0, 2.0]]}, ValueError, r"w must be a 1-D vector"),
+        ({"w": 2.0}, ValueError, r"w must be a 1-D vector"),
+        ({"w": [1.0, float("nan")]}, ValueError, r"w must be finite"),
+        ({"w": [float("inf"), 1.0]}, ValueError, r"w must be finite"),
+        ({"w": torch.tensor([1, 2])}, TypeError, r"w must hold floating-point"),
+        ({"w": torch.tensor([True, False])}, TypeError, r"w must hold floating-point"),
+        ({"w": "ab"}, TypeError, r"w must be a tensor"),
+        ({"w": None}, TypeError, r"w must be a tensor"),
+        ({"w": [[1.0], [2.0, 3.0]]}, TypeError, r"w must be a tensor"),
+        ({"b": float("nan")}, ValueError, r"b must be finite"),
+        ({"b": float("-inf")}, ValueError, r"b must be finite"),
+        ({"b": "4.2"}, TypeError, r"b must be a real number"),
+        ({"b": True}, TypeError, r"b must be a real number"),
+        ({"b": None}, TypeError, r"b must be a real number"),
+        ({"b": torch.tensor([1.0, 2.0])}, TypeError, r"b must be a real number"),
+        ({"num_examples": 0}, ValueError, r"num_examples must be at least 1"),
+        ({"num_examples": -5}, ValueError, r"num_examples must be at least 1"),
+        ({"num_examples": 10.0}, TypeError, r"num_examples must be an integer"),
+        ({"num_examples": True}, TypeError, r"num_examples must be an integer"),
+        ({"num_examples": "10"}, TypeError, r"num_examples must be an integer"),
+        ({"num_examples": None}, TypeError, r"num_examples must be an integer"),
+        ({"noise": -0.1}, ValueError, r"noise must be non-negative"),
+        ({"noise": float("nan")}, ValueError, r"noise must be finite"),
+        ({"noise": float("inf")}, ValueError, r"noise must be finite"),
+        ({"noise": "0.1"}, TypeError, r"noise must be a real number"),
+        ({"noise": True}, TypeError, r"noise must be a real number"),
+        ({"generator": 0}, TypeError, r"generator must be a torch.Generator"),
+        ({"generator": np.random.default_rng(0)}, TypeError, r"generator must be a torch.Generator"),
+    ],
+)
+def test_synthetic_data_rejects_bad_input(change, exc, match):
+    kwargs = {**GOOD, **change}
+    with pytest.raises(exc, match=match):
+        d2lmini.synthetic_data(**kwargs)
+
+
+def test_synthetic_data_accepts_numpy_integer_count():
+    X, y = d2lmini.synthetic_data([1.0], 0.0, np.int64(3), generator=gen())
+    assert X.shape == (3, 1) and y.shape == (3,)
+
+
+# ---------------------------------------------------------------- house_data
+
+
+def test_house_constants_match_documented_formula():
+    assert tuple(d2lmini.HOUSE_WEIGHTS) == (2.0, -1.5)
+    assert d2lmini.HOUSE_BIAS == 50.0
+
+
+def test_house_data_default_size_and_dtype():
+    X, price = d2lmini.house_data(generator=gen())
+    assert X.shape == (100, 2) and price.shape == (100,)
+    assert X.dtype == torch.float32 and price.dtype == torch.float32
+
+
+def test_house_data_ranges_and_recovery():
+    n = 20_000
+    X, price = d2lmini.house_data(n, generator=gen(7))
+    area, age = X[:, 0].double().numpy(), X[:, 1].double().numpy()
+    assert area.min() >= 40.0 and area.max() <= 200.0
+    assert age.min() >= 0.0 and age.max() <= 60.0
+    # uniform on [a, b]: mean (a+b)/2, sd (b-a)/sqrt(12); standard errors are < 0.4 here
+    assert area.mean() == pytest.approx(120.0, abs=2.0)
+    assert area.std() == pytest.approx(160.0 / math.sqrt(12), abs=2.0)
+    assert age.mean() == pytest.approx(30.0, abs=1.0)
+    assert age.std() == pytest.approx(60.0 / math.sqrt(12), abs=1.0)
+    w_hat, b_hat = lstsq_with_bias(X, price)
+    np.testing.assert_allclose(w_hat, [2.0, -1.5], atol=0.05)
+    assert b_hat == pytest.approx(50.0, abs=3.0)  # standard error is about 0.5
+    residual = price.double().numpy() - (X.double().numpy() @ np.array([2.0, -1.5]) + 50.0)
+    assert residual.std() == pytest.approx(20.0, abs=1.0)
+
+
+def test_house_data_seeded_reproducible():
+    a = d2lmini.house_data(5, generator=gen(11))
+    b = d2lmini.house_data(5, generator=gen(11))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"num_houses": 0}, ValueError, r"num_houses must be at least 1"),
+        ({"num_houses": -3}, ValueError, r"num_houses must be at least 1"),
+        ({"num_houses": 1.5}, TypeError, r"num_houses must be an integer"),
+        ({"num_houses": True}, TypeError, r"num_houses must be an integer"),
+        ({"generator": 42}, TypeError, r"generator must be a torch.Generator"),
+    ],
+)
+def test_house_data_rejects_bad_input(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        d2lmini.house_data(**kwargs)
+
+
+# ---------------------------------------------------------------- data_iter
+
+
+def indexed_data(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row i of X is (i, 10 i) and y_i = i, so every batch says which examples it holds."""
+    idx = torch.arange(n, dtype=torch.float32)
+    return torch.stack([idx, 10 * idx], dim=1), idx
+
+
+SIZES = [(10, 3), (10, 5), (10, 10), (10, 1), (7, 20), (1, 1), (100, 7), (64, 8)]
+
+
+@pytest.mark.parametrize("n, batch_size", SIZES)
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_data_iter_covers_every_example_once_with_right_batch_sizes(n, batch_size, shuffle):
+    X, y = indexed_data(n)
+    batches = list(d2lmini.data_iter(X, y, batch_size, shuffle=shuffle, generator=gen(n)))
+    assert len(batches) == math.ceil(n / batch_size)
+    sizes = [len(yb) for _, yb in batches]
+    expected_last = n % batch_size or min(batch_size, n)
+    assert sizes[:-1] == [batch_size] * (len(batches) - 1)
+    assert sizes[-1] == expected_last
+    seen = torch.cat([yb for _, yb in batches])
+    assert sorted(seen.tolist()) == list(range(n))
+    for Xb, yb in batches:  # features stay paired with their labels
+        assert Xb.shape == (len(yb), 2)
+        assert torch.equal(Xb[:, 0], yb) and torch.equal(Xb[:, 1], 10 * yb)
+
+
+@pytest.mark.parametrize("n, batch_size", SIZES)
+def test_data_iter_without_shuffle_preserves_order(n, batch_size):
+    X, y = indexed_data(n)
+    seen = torch.cat([yb for _, yb in d2lmini.data_iter(X, y, batch_size, shuffle=False)])
+    assert seen.tolist() == list(range(n))
+
+
+def test_data_iter_same_seed_same_order_different_seed_different_order():
+    X, y = indexed_data(100)
+
+    def order(seed):
+        return torch.cat([yb for _, yb in d2lmini.data_iter(X, y, 16, generator=gen(seed))]).tolist()
+
+    assert order(0) == order(0)
+    assert order(0) != order(1)
+    assert order(0) != list(range(100))  # shuffling actually happened
+
+
+@pytest.mark.parametrize("n", [3, 10])
+def test_data_iter_shuffles_small_datasets_too(n):
+    X, y = indexed_data(n)
+    orders = {tuple(torch.cat([yb for _, yb in d2lmini.data_iter(X, y, 2, generator=gen(s))]).tolist()) for s in range(8)}
+    assert len(orders) > 1  # 8 seeds giving one order for n >= 3 would mean no shuffle
+
+
+def test_data_iter_without_generator_uses_global_rng_and_still_covers_everything():
+    X, y = indexed_data(30)
+    seen = torch.cat([yb for _, yb in d2lmini.data_iter(X, y, 4)])
+    assert sorted(seen.tolist()) == list(range(30))
+
+
+def test_data_iter_keeps_float64_and_accepts_lists():
+    X = torch.ones(5, 2, dtype=torch.float64)
+    Xb, yb = next(iter(d2lmini.data_iter(X, torch.zeros(5, dtype=torch.float64), 5)))
+    assert Xb.dtype == torch.float64 and yb.dtype == torch.float64
+    batches = list(d2lmini.data_iter([[1.0], [2.0], [3.0]], [1.0, 2.0, 3.0], 2, shuffle=False))
+    assert [b[1].tolist() for b in batches] == [[1.0, 2.0], [3.0]]
+
+
+GOOD_X, GOOD_Y = indexed_data(6)
+
+
+@pytest.mark.parametrize(
+    "X, y, batch_size, kwargs, exc, match",
+    [
+        (GOOD_Y, GOOD_Y, 2, {}, ValueError, r"X must be a 2-D matrix"),
+        (GOOD_X, GOOD_X, 2, {}, ValueError, r"y must be a 1-D vector"),
+        (GOOD_X, GOOD_Y[:5], 2, {}, ValueError, r"X and y must have the same number of examples, got 6 and 5"),
+        (torch.full((6, 2), float("nan")), GOOD_Y, 2, {}, ValueError, r"X must be finite"),
+        (GOOD_X, torch.full((6,), float("inf")), 2, {}, ValueError, r"y must be finite"),
+        (GOOD_X.long(), GOOD_Y, 2, {}, TypeError, r"X must hold floating-point"),
+        (GOOD_X, GOOD_Y > 2, 2, {}, TypeError, r"y must hold floating-point"),
+        (GOOD_X, GOOD_Y, 0, {}, ValueError, r"batch_size must be at least 1"),
+        (GOOD_X, GOOD_Y, -1, {}, ValueError, r"batch_size must be at least 1"),
+        (GOOD_X, GOOD_Y, 2.0, {}, TypeError, r"batch_size must be an integer"),
+        (GOOD_X, GOOD_Y, True, {}, TypeError, r"batch_size must be an integer"),
+        (GOOD_X, GOOD_Y, "2", {}, TypeError, r"batch_size must be an integer"),
+        (GOOD_X, GOOD_Y, None, {}, TypeError, r"batch_size must be an integer"),
+        (GOOD_X, GOOD_Y, 2, {"generator": "seed"}, TypeError, r"generator must be a torch.Generator"),
+    ],
+)
+def test_data_iter_rejects_bad_input_eagerly(X, y, batch_size, kwargs, exc, match):
+    # the error comes from the call itself, before any iteration
+    with pytest.raises(exc, match=match):
+        d2lmini.data_iter(X, y, batch_size, **kwargs)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_data_iter_keeps_batches_on_the_device_of_the_data():
+    X, y = indexed_data(10)
+    for Xb, yb in d2lmini.data_iter(X.cuda(), y.cuda(), 3, generator=gen()):
+        assert Xb.is_cuda and yb.is_cuda
+
+
+# ---------------------------------------------------------------- _validation
+
+
+def test_as_float_tensor_converts_sequences_and_numpy_to_float32():
+    for value in ([1, 2, 3], (1.0, 2.0, 3.0), np.array([1.0, 2.0, 3.0]), np.array([1, 2, 3])):
+        t = v.as_float_tensor("a", value)
+        assert t.dtype == torch.float32 and t.tolist() == [1.0, 2.0, 3.0]
+    assert v.as_float_tensor("a", 2.5, ndim=0).item() == 2.5
+
+
+def test_as_float_tensor_keeps_float_tensors_as_they_are():
+    t = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    assert v.as_float_tensor("a", t) is t
+
+
+def test_as_float_tensor_accepts_empty_tensors():
+    assert v.as_float_tensor("a", torch.empty(0, 3), ndim=2).shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    "value, ndim, exc, match",
+    [
+        (torch.ones(2), 0, ValueError, r"^a must be a scalar, got shape \(2,\)$"),
+        (torch.ones(2, 2), 1, ValueError, r"^a must be a 1-D vector, got shape \(2, 2\)$"),
+        (torch.ones(2), 2, ValueError, r"^a must be a 2-D matrix, got shape \(2,\)$"),
+        (torch.ones(2), 3, ValueError, r"^a must be 3-D, got shape \(2,\)$"),
+        (torch.tensor([1.0, float("nan"), float("inf")]), None, ValueError, r"a must be finite, but 2 of its 3"),
+        (torch.tensor([1, 2], dtype=torch.int32), None, TypeError, r"a must hold floating-point.*a\.float\(\)"),
+        (torch.tensor([1j]), None, TypeError, r"a must hold floating-point"),
+        (b"12", None, TypeError, r"a must be a tensor, array or sequence of numbers, got bytes"),
+        (object(), None, TypeError, r"a must be a tensor, array or sequence of numbers, got object"),
+    ],
+)
+def test_as_float_tensor_rejects(value, ndim, exc, match):
+    with pytest.raises(exc, match=match):
+        v.as_float_tensor("a", value, ndim=ndim)
+
+
+def test_check_positive_int():
+    assert v.check_positive_int("k", 3) == 3
+    out = v.check_positive_int("k", np.int64(4))
+    assert out == 4 and type(out) is int
+    for bad, exc in [(0, ValueError), (-2, ValueError), (1.0, TypeError), (False, TypeError), ("1", TypeError)]:
+        with pytest.raises(exc, match=r"^k must be"):
+            v.check_positive_int("k", bad)
+
+
+def test_check_positive_float():
+    assert v.check_positive_float("lr", 2) == 2.0 and type(v.check_positive_float("lr", 2)) is float
+    assert v.check_positive_float("lr", torch.tensor(0.5)) == 0.5
+    assert v.check_positive_float("s", 0.0, allow_zero=True) == 0.0
+    with pytest.raises(ValueError, match=r"lr must be positive, got 0.0"):
+        v.check_positive_float("lr", 0.0)
+    with pytest.raises(ValueError, match=r"s must be non-negative, got -1.0"):
+        v.check_positive_float("s", -1.0, allow_zero=True)
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        with pytest.raises(ValueError, match=r"lr must be finite"):
+            v.check_positive_float("lr", bad)
+
+
+def test_check_real():
+    assert v.check_real("m", -3) == -3.0
+    assert v.check_real("m", np.float32(1.5)) == 1.5
+    for bad in (True, "1", None, torch.ones(2), [1.0]):
+        with pytest.raises(TypeError, match=r"^m must be a real number"):
+            v.check_real("m", bad)
+
+
+def test_check_same_length_and_generator():
+    v.check_same_length("A", torch.ones(3, 2), "B", torch.ones(3))
+    with pytest.raises(ValueError, match=r"A and B must have the same number of examples, got 3 and 4"):
+        v.check_same_length("A", torch.ones(3, 2), "B", torch.ones(4))
+    g = torch.Generator()
+    assert v.check_generator(g) is g and v.check_generator(None) is None
+    with pytest.raises(TypeError, match=r"generator must be a torch.Generator or None, got int"):
+        v.check_generator(1)

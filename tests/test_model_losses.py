@@ -1,0 +1,147 @@
+"""Unit tests for d2lmini.linreg and d2lmini.squared_loss, checked against NumPy and calculus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import d2lmini
+
+RNG = np.random.default_rng(0)
+X_NP = RNG.normal(size=(6, 3))
+W_NP = RNG.normal(size=3)
+
+
+# ---------------------------------------------------------------- linreg
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("b", [0.5, -2, torch.tensor(1.25), torch.tensor([1.25])])
+def test_linreg_matches_numpy(dtype, b):
+    X = torch.tensor(X_NP, dtype=dtype)
+    w = torch.tensor(W_NP, dtype=dtype)
+    y_hat = d2lmini.linreg(X, w, b)
+    assert y_hat.shape == (6,)  # a bias of shape (1,) must not turn the result into a column
+    assert y_hat.dtype == dtype
+    expected = X_NP @ W_NP + float(b)
+    tol = 1e-6 if dtype == torch.float32 else 1e-12
+    np.testing.assert_allclose(y_hat.double().numpy(), expected, rtol=tol, atol=tol)
+
+
+def test_linreg_hand_computed_values():
+    y_hat = d2lmini.linreg(torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.0, 0.0]]), torch.tensor([2.0, 3.0]), 1.0)
+    assert y_hat.tolist() == [9.0, 4.0, 1.0]
+
+
+def test_linreg_list_weights_follow_the_dtype_of_X():
+    X = torch.tensor(X_NP[:, :2])  # float64
+    y_hat = d2lmini.linreg(X, [1.0, -1.0], 0.0)
+    assert y_hat.dtype == torch.float64
+    np.testing.assert_allclose(y_hat.numpy(), X_NP[:, 0] - X_NP[:, 1], rtol=1e-12)
+
+
+def test_linreg_gradients_flow_to_w_and_b():
+    X = torch.tensor(X_NP, dtype=torch.float32)
+    w = torch.tensor(W_NP, dtype=torch.float32, requires_grad=True)
+    b = torch.tensor(0.3, requires_grad=True)
+    d2lmini.linreg(X, w, b).sum().backward()
+    # d/dw sum_i (x_i . w + b) = sum_i x_i ; d/db = n
+    np.testing.assert_allclose(w.grad.numpy(), X_NP.sum(axis=0), rtol=1e-5)
+    assert b.grad.item() == pytest.approx(6.0)
+
+
+X_OK = torch.ones(4, 3)
+W_OK = torch.ones(3)
+
+
+@pytest.mark.parametrize(
+    "X, w, b, exc, match",
+    [
+        (torch.ones(4), W_OK, 0.0, ValueError, r"X must be a 2-D matrix"),
+        (torch.ones(2, 2, 2), W_OK, 0.0, ValueError, r"X must be a 2-D matrix"),
+        (X_OK, torch.ones(3, 1), 0.0, ValueError, r"w must be a 1-D vector"),
+        (X_OK, torch.ones(2), 0.0, ValueError, r"w must have one weight per column of X \(3\), got 2"),
+        (X_OK, W_OK, torch.ones(2), ValueError, r"b must be a single number, got shape \(2,\)"),
+        (X_OK, W_OK, [1.0, 2.0], ValueError, r"b must be a scalar"),
+        (X_OK, W_OK, float("nan"), ValueError, r"b must be finite"),
+        (X_OK, W_OK, torch.tensor(float("inf")), ValueError, r"b must be finite"),
+        (torch.full((4, 3), float("nan")), W_OK, 0.0, ValueError, r"X must be finite"),
+        (X_OK, torch.tensor([1.0, float("inf"), 0.0]), 0.0, ValueError, r"w must be finite"),
+        (X_OK.long(), W_OK, 0.0, TypeError, r"X must hold floating-point"),
+        (X_OK, W_OK.bool(), 0.0, TypeError, r"w must hold floating-point"),
+        (X_OK, W_OK, torch.tensor(1), TypeError, r"b must hold floating-point"),
+        (X_OK, W_OK, "1.0", TypeError, r"b must be a tensor"),
+        (X_OK, W_OK.double(), 0.0, ValueError, r"w has dtype torch.float64 but X has dtype torch.float32"),
+    ],
+)
+def test_linreg_rejects_bad_input(X, w, b, exc, match):
+    with pytest.raises(exc, match=match):
+        d2lmini.linreg(X, w, b)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="mismatched devices need a CUDA device")
+def test_linreg_rejects_mismatched_devices():
+    with pytest.raises(ValueError, match=r"w is on"):
+        d2lmini.linreg(X_OK.cuda(), W_OK, 0.0)
+    with pytest.raises(ValueError, match=r"b is on"):
+        d2lmini.linreg(X_OK.cuda(), W_OK.cuda(), torch.tensor(0.0))
+
+
+# ---------------------------------------------------------------- squared_loss
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_squared_loss_matches_formula(dtype):
+    a, b = RNG.normal(size=8), RNG.normal(size=8)
+    loss = d2lmini.squared_loss(torch.tensor(a, dtype=dtype), torch.tensor(b, dtype=dtype))
+    assert loss.shape == (8,) and loss.dtype == dtype
+    np.testing.assert_allclose(loss.double().numpy(), 0.5 * (a - b) ** 2, rtol=1e-6)
+
+
+def test_squared_loss_hand_values():
+    loss = d2lmini.squared_loss(torch.tensor([3.0, -1.0, 2.0]), torch.tensor([1.0, 1.0, 2.0]))
+    assert loss.tolist() == [2.0, 2.0, 0.0]
+
+
+def test_squared_loss_accepts_column_predictions_without_broadcasting():
+    y_hat = torch.tensor([[1.0], [2.0], [4.0]])  # what nn.Linear returns
+    y = torch.tensor([1.0, 1.0, 1.0])
+    loss = d2lmini.squared_loss(y_hat, y)
+    assert loss.shape == (3,)  # not (3, 3)
+    assert loss.tolist() == [0.0, 0.5, 4.5]
+    # and the other way round: the result has the shape of y
+    loss_col = d2lmini.squared_loss(y, y_hat)
+    assert loss_col.shape == (3, 1)
+    assert loss_col.flatten().tolist() == [0.0, 0.5, 4.5]
+
+
+def test_squared_loss_gradient_is_the_residual():
+    # the factor one half makes d/dy_hat 0.5 (y_hat - y)^2 = y_hat - y
+    y_hat = torch.tensor([0.5, -2.0, 3.0], requires_grad=True)
+    y = torch.tensor([1.0, 1.0, 1.0])
+    d2lmini.squared_loss(y_hat, y).sum().backward()
+    assert y_hat.grad.tolist() == [-0.5, -3.0, 2.0]
+
+
+def test_squared_loss_accepts_lists():
+    assert d2lmini.squared_loss([1.0, 3.0], [1.0, 1.0]).tolist() == [0.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "y_hat, y, exc, match",
+    [
+        (torch.ones(3), torch.ones(4), ValueError, r"y_hat and y must have matching shapes, got \(3,\) and \(4,\)"),
+        (torch.ones(2, 3), torch.ones(3, 2), ValueError, r"y_hat and y must have matching shapes"),
+        (torch.ones(3, 2), torch.ones(3), ValueError, r"y_hat and y must have matching shapes"),
+        (torch.tensor([float("nan"), 1.0]), torch.ones(2), ValueError, r"y_hat must be finite"),
+        (torch.ones(2), torch.tensor([1.0, float("inf")]), ValueError, r"y must be finite"),
+        (torch.ones(2), torch.ones(2, dtype=torch.int64), TypeError, r"y must hold floating-point"),
+        (torch.ones(2, dtype=torch.bool), torch.ones(2), TypeError, r"y_hat must hold floating-point"),
+        (None, torch.ones(2), TypeError, r"y_hat must be a tensor"),
+        (torch.ones(2), "ab", TypeError, r"y must be a tensor"),
+    ],
+)
+def test_squared_loss_rejects_bad_input(y_hat, y, exc, match):
+    with pytest.raises(exc, match=match):
+        d2lmini.squared_loss(y_hat, y)

@@ -1,0 +1,217 @@
+"""Unit tests for d2lmini.stats: normal_pdf and gaussian_nll.
+
+Truth: the closed-form density and log-likelihood written out with math,
+numerical integration with NumPy, torch.distributions.Normal, and calculus
+(the maximum-likelihood sigma).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import d2lmini
+
+
+def pdf_by_hand(x: float, mu: float, sigma: float) -> float:
+    return math.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (sigma * math.sqrt(2 * math.pi))
+
+
+# ---------------------------------------------------------------- normal_pdf
+
+
+@pytest.mark.parametrize(
+    "x, mu, sigma",
+    [(0.0, 0.0, 1.0), (1.0, 0.0, 1.0), (-2.0, 0.0, 1.0), (3.0, 1.0, 2.0), (0.1, 0.1, 0.01), (-7.5, 2.0, 5.0), (4, 1, 3)],
+)
+def test_normal_pdf_matches_closed_form_for_floats(x, mu, sigma):
+    p = d2lmini.normal_pdf(x, mu, sigma)
+    assert isinstance(p, float)
+    assert p == pytest.approx(pdf_by_hand(x, mu, sigma), rel=1e-12)
+
+
+def test_normal_pdf_known_values():
+    assert d2lmini.normal_pdf(0.0) == pytest.approx(0.3989422804014327, rel=1e-12)  # 1/sqrt(2 pi)
+    assert d2lmini.normal_pdf(1.0) == pytest.approx(0.24197072451914337, rel=1e-12)  # exp(-1/2)/sqrt(2 pi)
+    assert d2lmini.normal_pdf(5.0, mu=5.0, sigma=0.5) == pytest.approx(0.7978845608028654, rel=1e-12)
+
+
+def test_normal_pdf_numpy_array_keeps_kind_and_shape():
+    x = np.linspace(-3, 3, 12).reshape(3, 4)
+    p = d2lmini.normal_pdf(x, mu=0.5, sigma=1.5)
+    assert isinstance(p, np.ndarray) and p.shape == (3, 4)
+    expected = np.exp(-((x - 0.5) ** 2) / (2 * 1.5**2)) / (1.5 * np.sqrt(2 * np.pi))
+    np.testing.assert_allclose(p, expected, rtol=1e-12)
+    np.testing.assert_allclose(d2lmini.normal_pdf(np.array([0, 1])), [0.3989422804014327, 0.24197072451914337])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_normal_pdf_tensor_matches_torch_distributions(dtype):
+    x = torch.linspace(-4, 6, 41, dtype=dtype)
+    p = d2lmini.normal_pdf(x, mu=1.0, sigma=2.0)
+    assert isinstance(p, torch.Tensor) and p.dtype == dtype and p.shape == x.shape
+    expected = torch.distributions.Normal(torch.tensor(1.0, dtype=torch.float64), 2.0).log_prob(x.double()).exp()
+    np.testing.assert_allclose(p.double().numpy(), expected.numpy(), rtol=1e-6 if dtype == torch.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("mu, sigma", [(0.0, 1.0), (2.0, 0.5), (-1.0, 3.0)])
+def test_normal_pdf_is_a_density_with_the_right_moments(mu, sigma):
+    x = np.linspace(mu - 12 * sigma, mu + 12 * sigma, 200_001)
+    p = d2lmini.normal_pdf(x, mu=mu, sigma=sigma)
+    dx = x[1] - x[0]
+    assert np.sum(p) * dx == pytest.approx(1.0, abs=1e-8)
+    assert np.sum(x * p) * dx == pytest.approx(mu, abs=1e-7)
+    assert np.sum((x - mu) ** 2 * p) * dx == pytest.approx(sigma**2, rel=1e-7)
+    # symmetric about the mean, largest there
+    assert d2lmini.normal_pdf(mu + 0.7, mu, sigma) == pytest.approx(d2lmini.normal_pdf(mu - 0.7, mu, sigma), rel=1e-12)
+    assert p.argmax() == len(x) // 2
+
+
+def test_normal_pdf_gradient_through_tensor_input():
+    x = torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64, requires_grad=True)
+    p = d2lmini.normal_pdf(x, mu=0.5, sigma=1.3)
+    p.sum().backward()
+    # d/dx p(x) = -(x - mu) / sigma^2 * p(x)
+    expected = [-(xi - 0.5) / 1.3**2 * pdf_by_hand(xi, 0.5, 1.3) for xi in [0.3, -1.2, 2.0]]
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "x, kwargs, exc, match",
+    [
+        (0.0, {"sigma": 0.0}, ValueError, r"sigma must be positive"),
+        (0.0, {"sigma": -1.0}, ValueError, r"sigma must be positive"),
+        (0.0, {"sigma": float("nan")}, ValueError, r"sigma must be finite"),
+        (0.0, {"sigma": float("inf")}, ValueError, r"sigma must be finite"),
+        (0.0, {"sigma": "1"}, TypeError, r"sigma must be a real number"),
+        (0.0, {"sigma": True}, TypeError, r"sigma must be a real number"),
+        (0.0, {"mu": float("nan")}, ValueError, r"mu must be finite"),
+        (0.0, {"mu": float("-inf")}, ValueError, r"mu must be finite"),
+        (0.0, {"mu": "0"}, TypeError, r"mu must be a real number"),
+        (0.0, {"mu": None}, TypeError, r"mu must be a real number"),
+        (float("nan"), {}, ValueError, r"x must be finite"),
+        (float("inf"), {}, ValueError, r"x must be finite"),
+        (np.array([0.0, np.inf]), {}, ValueError, r"x must be finite"),
+        (np.array([np.nan]), {}, ValueError, r"x must be finite"),
+        (torch.tensor([0.0, float("nan")]), {}, ValueError, r"x must be finite"),
+        (torch.tensor([0, 1]), {}, TypeError, r"x must hold floating-point"),
+        (torch.tensor([True]), {}, TypeError, r"x must hold floating-point"),
+        (np.array([True, False]), {}, TypeError, r"x must hold real numbers"),
+        (np.array([1j]), {}, TypeError, r"x must hold real numbers"),
+        (np.array(["a"]), {}, TypeError, r"x must hold real numbers"),
+        ("0.5", {}, TypeError, r"x must be a real number"),
+        ([0.0, 1.0], {}, TypeError, r"x must be a real number"),
+        (True, {}, TypeError, r"x must be a real number"),
+        (None, {}, TypeError, r"x must be a real number"),
+    ],
+)
+def test_normal_pdf_rejects_bad_input(x, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        d2lmini.normal_pdf(x, **kwargs)
+
+
+# ---------------------------------------------------------------- gaussian_nll
+
+
+def nll_by_hand(y, y_hat, sigma):
+    return sum(0.5 * math.log(2 * math.pi * sigma**2) + (a - b) ** 2 / (2 * sigma**2) for a, b in zip(y, y_hat))
+
+
+@pytest.mark.parametrize(
+    "y, y_hat, sigma",
+    [
+        ([0.0, 0.0], [0.0, 0.0], 1.0),
+        ([1.0, 2.0, 3.0], [1.5, 1.5, 2.0], 0.7),
+        ([-4.0], [2.0], 3.0),
+        ([0.1, -0.2, 0.3, 0.4], [0.0, 0.0, 0.0, 0.0], 0.05),
+    ],
+)
+def test_gaussian_nll_matches_formula(y, y_hat, sigma):
+    nll = d2lmini.gaussian_nll(torch.tensor(y, dtype=torch.float64), torch.tensor(y_hat, dtype=torch.float64), sigma)
+    assert nll.shape == () and nll.dtype == torch.float64
+    assert float(nll) == pytest.approx(nll_by_hand(y, y_hat, sigma), rel=1e-12)
+
+
+def test_gaussian_nll_zero_residual_two_examples_is_log_two_pi():
+    assert float(d2lmini.gaussian_nll(torch.zeros(2), torch.zeros(2), 1.0)) == pytest.approx(math.log(2 * math.pi), rel=1e-6)
+
+
+def test_gaussian_nll_matches_torch_distributions():
+    rng = np.random.default_rng(1)
+    y, y_hat = torch.tensor(rng.normal(size=50)), torch.tensor(rng.normal(size=50))
+    expected = -torch.distributions.Normal(y_hat, 0.8).log_prob(y).sum()
+    assert float(d2lmini.gaussian_nll(y, y_hat, 0.8)) == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_gaussian_nll_minus_constant_is_scaled_sum_of_squares():
+    # for fixed sigma, maximising the likelihood is least squares
+    rng = np.random.default_rng(2)
+    y, y_hat = rng.normal(size=20), rng.normal(size=20)
+    for sigma in (0.5, 1.0, 2.0):
+        nll = float(d2lmini.gaussian_nll(torch.tensor(y), torch.tensor(y_hat), sigma))
+        const = 20 * 0.5 * math.log(2 * math.pi * sigma**2)
+        assert nll - const == pytest.approx(np.sum((y - y_hat) ** 2) / (2 * sigma**2), rel=1e-12)
+
+
+def test_gaussian_nll_is_minimised_by_the_maximum_likelihood_sigma():
+    rng = np.random.default_rng(3)
+    y, y_hat = torch.tensor(rng.normal(size=40)), torch.tensor(rng.normal(size=40))
+    sigma_hat = math.sqrt(float(((y - y_hat) ** 2).mean()))  # closed-form MLE
+    best = float(d2lmini.gaussian_nll(y, y_hat, sigma_hat))
+    for factor in (0.9, 0.99, 1.01, 1.1):
+        assert float(d2lmini.gaussian_nll(y, y_hat, sigma_hat * factor)) > best
+    # and its derivative n/sigma - SSE/sigma^3 vanishes there
+    sigma = torch.tensor(sigma_hat, dtype=torch.float64, requires_grad=True)
+    d2lmini.gaussian_nll(y, y_hat, sigma).backward()
+    assert abs(sigma.grad.item()) < 1e-10
+
+
+def test_gaussian_nll_gradient_with_respect_to_sigma():
+    y, y_hat = torch.tensor([1.0, -1.0, 0.5], dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
+    sse = 1.0 + 1.0 + 0.25
+    for shape in ((), (1,)):
+        sigma = torch.full(shape, 0.6, dtype=torch.float64, requires_grad=True)
+        nll = d2lmini.gaussian_nll(y, y_hat, sigma)
+        assert nll.shape == ()
+        assert nll.item() == pytest.approx(nll_by_hand([1.0, -1.0, 0.5], [0, 0, 0], 0.6), rel=1e-12)
+        nll.backward()
+        assert sigma.grad.reshape(()).item() == pytest.approx(3 / 0.6 - sse / 0.6**3, rel=1e-12)
+
+
+def test_gaussian_nll_accepts_plain_tensor_sigma():
+    y = torch.tensor([1.0, 2.0])
+    assert float(d2lmini.gaussian_nll(y, y, torch.tensor(2.0))) == pytest.approx(2 * 0.5 * math.log(2 * math.pi * 4), rel=1e-6)
+
+
+Y3 = torch.tensor([1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    "y, y_hat, sigma, exc, match",
+    [
+        (Y3.reshape(3, 1), Y3, 1.0, ValueError, r"y must be a 1-D vector"),
+        (Y3, Y3.reshape(1, 3), 1.0, ValueError, r"y_hat must be a 1-D vector"),
+        (Y3, Y3[:2], 1.0, ValueError, r"y and y_hat must have the same number of examples, got 3 and 2"),
+        (torch.tensor([1.0, float("nan"), 3.0]), Y3, 1.0, ValueError, r"y must be finite"),
+        (Y3, torch.tensor([float("inf"), 0.0, 0.0]), 1.0, ValueError, r"y_hat must be finite"),
+        (Y3.long(), Y3, 1.0, TypeError, r"y must hold floating-point"),
+        (Y3, Y3.bool(), 1.0, TypeError, r"y_hat must hold floating-point"),
+        (Y3, Y3, 0.0, ValueError, r"sigma must be positive"),
+        (Y3, Y3, -1.0, ValueError, r"sigma must be positive"),
+        (Y3, Y3, float("nan"), ValueError, r"sigma must be finite"),
+        (Y3, Y3, float("inf"), ValueError, r"sigma must be finite"),
+        (Y3, Y3, "1", TypeError, r"sigma must be a real number"),
+        (Y3, Y3, True, TypeError, r"sigma must be a real number"),
+        (Y3, Y3, torch.ones(2), TypeError, r"sigma must be a real number"),
+        (Y3, Y3, torch.tensor(-1.0, requires_grad=True), ValueError, r"sigma must be positive, got -1.0"),
+        (Y3, Y3, torch.tensor(0.0, requires_grad=True), ValueError, r"sigma must be positive"),
+        (Y3, Y3, torch.tensor(float("nan"), requires_grad=True), ValueError, r"sigma must be finite"),
+        (Y3, Y3, torch.ones(2, requires_grad=True), ValueError, r"sigma must be a single number, got shape \(2,\)"),
+    ],
+)
+def test_gaussian_nll_rejects_bad_input(y, y_hat, sigma, exc, match):
+    with pytest.raises(exc, match=match):
+        d2lmini.gaussian_nll(y, y_hat, sigma)
