@@ -28,7 +28,7 @@ def as_float_tensor(name: str, value: object, *, ndim: int | None = None) -> tor
                 f"convert it with {name}.float()"
             )
     else:
-        if isinstance(value, (str, bytes)) or value is None:
+        if isinstance(value, (str, bytes, bool)) or value is None:
             raise TypeError(f"{name} must be a tensor, array or sequence of numbers, got {type(value).__name__}")
         try:
             tensor = torch.as_tensor(value, dtype=torch.float32)

@@ -36,18 +36,19 @@ def normal_pdf(x: ArrayLike, mu: float = 0.0, sigma: float = 1.0) -> ArrayLike:
     """
     mu = check_real("mu", mu)
     sigma = check_positive_float("sigma", sigma)
-    scale = 1.0 / math.sqrt(2 * math.pi * sigma**2)
+    # Written with (x - mu) / sigma so a tiny sigma cannot underflow sigma**2 to zero.
+    scale = 1.0 / (math.sqrt(2 * math.pi) * sigma)
     if isinstance(x, torch.Tensor):
         x = as_float_tensor("x", x)
-        return scale * torch.exp(-((x - mu) ** 2) / (2 * sigma**2))
+        return scale * torch.exp(-0.5 * ((x - mu) / sigma) ** 2)
     if isinstance(x, np.ndarray):
         if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
             raise TypeError(f"x must hold real numbers, got an array of dtype {x.dtype}")
         if not np.isfinite(x).all():
             raise ValueError("x must be finite, but it holds NaN or infinite values")
-        return scale * np.exp(-((x - mu) ** 2) / (2 * sigma**2))
+        return scale * np.exp(-0.5 * ((x - mu) / sigma) ** 2)
     x = check_real("x", x)
-    return scale * math.exp(-((x - mu) ** 2) / (2 * sigma**2))
+    return scale * math.exp(-0.5 * ((x - mu) / sigma) ** 2)
 
 
 def gaussian_nll(y: torch.Tensor, y_hat: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -145,3 +145,8 @@ def test_squared_loss_accepts_lists():
 def test_squared_loss_rejects_bad_input(y_hat, y, exc, match):
     with pytest.raises(exc, match=match):
         d2lmini.squared_loss(y_hat, y)
+
+
+def test_linreg_refuses_a_boolean_bias():
+    with pytest.raises(TypeError, match="b must be"):
+        d2lmini.linreg(torch.ones(2, 1), torch.ones(1), True)

@@ -215,3 +215,9 @@ Y3 = torch.tensor([1.0, 2.0, 3.0])
 def test_gaussian_nll_rejects_bad_input(y, y_hat, sigma, exc, match):
     with pytest.raises(exc, match=match):
         d2lmini.gaussian_nll(y, y_hat, sigma)
+
+
+def test_normal_pdf_survives_a_tiny_sigma():
+    # sigma**2 underflows to 0 for sigma = 1e-200; the density at the mean is 1/(sqrt(2 pi) sigma).
+    sigma = 1e-200
+    assert d2lmini.normal_pdf(0.0, sigma=sigma) == pytest.approx(1 / (math.sqrt(2 * math.pi) * sigma))
