@@ -94,3 +94,13 @@ def check_real(name: str, value: object) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     return value
+
+
+def as_feature_vector(name: str, value: object) -> torch.Tensor:
+    """Return a one-feature input as a 1-D float tensor (a single-column matrix is flattened)."""
+    tensor = as_float_tensor(name, value)
+    if tensor.ndim == 2 and tensor.shape[1] == 1:
+        tensor = tensor[:, 0]
+    if tensor.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D vector or a single-column matrix, got shape {tuple(tensor.shape)}")
+    return tensor

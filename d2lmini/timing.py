@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import timeit
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -102,3 +102,55 @@ def _synchronised(fn: Callable[[], object]) -> Callable[[], object]:
         return result
 
     return call
+
+
+def time_sweep(
+    make_fn: Callable[[int], Callable[[], object]],
+    sizes: Sequence[int],
+    *,
+    repeat: int = 5,
+    number: int | None = None,
+) -> list[Timing]:
+    """Benchmark ``make_fn(size)`` for every size, with :func:`d2lmini.benchmark`.
+
+    ``make_fn`` builds the inputs for one size and returns the function to
+    time, so building the inputs is not part of the measurement.
+
+    Parameters
+    ----------
+    make_fn : callable taking an int and returning a callable with no arguments
+    sizes : sequence of int
+        Problem sizes (each at least 1), in the order to report them.
+    repeat : int, default 5
+        Runs per size; each :class:`Timing` keeps the median and the spread.
+    number : int, optional
+        Calls per run (default: chosen per size, as :func:`d2lmini.benchmark` does).
+
+    Returns
+    -------
+    list of Timing
+        One per size, in the order of ``sizes``.
+
+    Examples
+    --------
+    >>> timings = time_sweep(lambda n: (lambda: sum(range(n))), [10, 1000], repeat=3, number=5)
+    >>> [len(t.times) for t in timings], [t.number for t in timings]
+    ([3, 3], [5, 5])
+    """
+    if not callable(make_fn):
+        raise TypeError(f"make_fn must be callable, got {type(make_fn).__name__}")
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"sizes must be a sequence of integers, got {type(sizes).__name__}")
+    if len(sizes) == 0:
+        raise ValueError("sizes must hold at least one size")
+    sizes = [check_positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
+    repeat = check_positive_int("repeat", repeat)
+    if number is not None:
+        number = check_positive_int("number", number)
+    timings = []
+    for size in sizes:
+        fn = make_fn(size)
+        if not callable(fn):
+            raise TypeError(f"make_fn({size}) must return a callable, got {type(fn).__name__}")
+        timings.append(benchmark(fn, repeat=repeat, number=number))
+    return timings
