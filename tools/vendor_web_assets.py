@@ -4,7 +4,8 @@ The site must work offline, so nothing is loaded from a CDN:
 
 * ``_extra/widgets/``: RequireJS and ``@jupyter-widgets/html-manager``'s ``embed-amd.js``
   with the icon fonts it loads, plus ``web/assets-path.js`` (ours);
-* ``_extra/mathjax/``: MathJax 3's ``tex-chtml.js`` and the CHTML web fonts.
+* ``_extra/mathjax/``: MathJax 3's ``tex-chtml.js``, the CHTML web fonts and the TeX
+  extensions it autoloads on demand.
 
 Versions are pinned in package.json / package-lock.json; ``_extra/VERSIONS.json`` records
 each version and licence, and ``_extra/licences/`` holds the licence files packages ship.  Run ``npm ci`` first (``make`` does both).
@@ -29,6 +30,8 @@ FILES = [
     ("@jupyter-widgets/html-manager", "dist/*.woff", "widgets"),
     ("mathjax", "es5/tex-chtml.js", "mathjax"),
     ("mathjax", "es5/output/chtml/fonts/woff-v2/*.woff", "mathjax/output/chtml/fonts/woff-v2"),
+    # TeX packages MathJax autoloads when a page uses one of their macros (e.g. \boldsymbol).
+    ("mathjax", "es5/input/tex/extensions/*.js", "mathjax/input/tex/extensions"),
 ]
 PACKAGES = sorted({package for package, _, _ in FILES})
 
