@@ -62,11 +62,13 @@ def test_launch_and_download_links(open_page, site_url, name):
     expected = {
         "colab": f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/{notebook}",
         "studiolab": f"https://studiolab.sagemaker.aws/import/github/{REPO}/blob/{BRANCH}/{notebook}",
+        "binder": f"https://mybinder.org/v2/gh/{REPO}/{BRANCH}?urlpath=tree/{notebook}",
     }
     hrefs = [a.get_attribute("href") for a in page.locator("a").all()]
     for platform, url in expected.items():
         assert url in hrefs, f"no {platform} link to {url}"
     assert (ROOT / notebook).exists()
+    assert (ROOT / "binder" / "requirements.txt").exists(), "the Binder link needs binder/ (see README)"
     for suffix in (".ipynb", ".md"):
         link = page.locator(f"a[href$='_sources/chapters/{name}{suffix}']")
         assert link.count() == 1, f"no download link for {suffix}"
