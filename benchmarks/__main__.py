@@ -1,0 +1,92 @@
+"""python -m benchmarks: measure, print the tables, update benchmarks/RESULTS.md and the README block.
+
+A full run writes benchmarks/results.json (raw figures), benchmarks/RESULTS.md and the README block
+between ``<!-- bench:start -->`` and ``<!-- bench:end -->``. With ``--only``, the other sections keep
+their previous figures (each section carries its own date). ``--quick`` is a smoke run: fewer rounds
+and smaller sizes, printed but not written (unless ``--write``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from . import (DEFAULT, NAMES, Context, Section, load_average, load_results, machine, make_snapshot, merge,
+               render, today, write)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smoke run: few rounds, small sizes, no writing")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help=f"run only these benchmarks (repeat or comma-separate): {', '.join(NAMES)}")
+    parser.add_argument("--with-test-suite", action="store_true",
+                        help="also time one `make test` run (minutes; records pass/fail)")
+    parser.add_argument("--write", action="store_true", help="write results even with --quick")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and README alone")
+    parser.add_argument("--keep-tmp", action="store_true", help="keep the scratch folder (snapshot, built site)")
+    args = parser.parse_args(argv)
+
+    if args.only:
+        selected = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
+        unknown = sorted(set(selected) - set(NAMES))
+        if unknown:
+            parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
+    else:
+        selected = list(DEFAULT) + (["suite"] if args.with_test_suite else [])
+    selected = [n for n in NAMES if n in selected]
+    writing = (not args.quick or args.write) and not args.no_write
+
+    tmp = Path(tempfile.mkdtemp(prefix="d2lmini-bench-"))
+    snapshot = make_snapshot(tmp / "repo")
+    sys.path.insert(0, str(snapshot))  # d2lmini and tools.browser as they were when the run started
+    ctx = Context(quick=args.quick, tmp=tmp, snapshot=snapshot)
+    info = machine()
+    print(f"{info['machine']}\n{info['versions']}\nscratch: {tmp}\n", flush=True)
+    fresh: list[Section] = []
+    crashed: list[str] = []
+    start_all = time.perf_counter()
+    try:
+        for name in selected:
+            print(f"== {name}", flush=True)
+            module = importlib.import_module(f"benchmarks.{name}")
+            start, load = time.perf_counter(), load_average()
+            try:
+                section = module.run(ctx)
+            except Exception:  # a broken benchmark must not cost the others' results
+                traceback.print_exc()
+                crashed.append(name)
+                continue
+            section.seconds = time.perf_counter() - start
+            section.load = f"{load:.1f} → {load_average():.1f}"
+            section.date = today()
+            section.quick = args.quick
+            fresh.append(section)
+            print(section.markdown(), flush=True)
+    finally:
+        if args.keep_tmp:
+            print(f"scratch kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"all benchmarks took {time.perf_counter() - start_all:.0f} s")
+    if crashed:
+        print(f"crashed (previous results kept): {', '.join(crashed)}", file=sys.stderr)
+
+    results = merge(load_results() if writing else {"sections": {}}, fresh, info)
+    if writing:
+        write(results)
+        print("wrote benchmarks/RESULTS.md, benchmarks/results.json and the README block")
+    else:
+        print(render(results)[1])
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""The helpers behind `make bench`: statistics, formatting, interleaving, writing, parsing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import (  # noqa: E402
+    Command,
+    Section,
+    Spread,
+    Table,
+    Target,
+    fmt_bytes,
+    fmt_num,
+    fmt_time,
+    interleaved,
+    make_snapshot,
+    merge,
+    ratios,
+    render,
+    replace_block,
+)
+from benchmarks.build import external_imports, parse_importtime, per_chapter  # noqa: E402
+from benchmarks.scaling import winners  # noqa: E402
+
+
+def test_spread_is_median_and_range():
+    s = Spread.of([3.0, 1.0, 10.0, 2.0])
+    assert (s.median, s.min, s.max, s.n) == (2.5, 1.0, 10.0, 4)
+    with pytest.raises(ValueError):
+        Spread.of([])
+
+
+def test_ratios_are_taken_round_by_round():
+    # Round-wise ratios 2, 4, 1 -> median 2; the ratio of medians (4/2) would differ.
+    s = ratios([2.0, 8.0, 3.0], [1.0, 2.0, 3.0])
+    assert (s.median, s.min, s.max) == (2.0, 1.0, 4.0)
+    with pytest.raises(ValueError):
+        ratios([1.0], [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([1.234, 1.2, 1.31], "1.23 s (1.20–1.31)"),
+        ([0.0123, 0.0101, 0.0456], "12.3 ms (10.1–45.6)"),
+        ([0.9996, 0.9995, 0.9997], "1.00 s (1.00–1.00)"),  # rounds up into seconds, not "1e+03 ms"
+        ([2.5e-7, 2e-7, 3e-7], "250 ns (200–300)"),
+        ([42.0], "42.0 s"),
+        ([123.4, 100.0, 150.0], "123 s (100–150)"),
+    ],
+)
+def test_fmt_time(values, expected):
+    assert fmt_time(Spread.of(values)) == expected
+
+
+def test_fmt_num_and_bytes():
+    assert fmt_num(Spread.of([3.456, 3.1, 3.6]), "×") == "3.46× (3.10–3.60)"
+    assert fmt_num(Spread.of([12345.6, 10000.0, 15000.4])) == "12,346 (10,000–15,000)"
+    assert fmt_bytes(3_890_000) == "3.89 MB"
+    assert fmt_bytes(Spread.of([3.75e6, 3.75e6, 3.9e6])) == "3.75 MB (3.75–3.90)"
+    assert fmt_bytes(2_048) == "2.05 kB"
+    assert fmt_bytes(12) == "12 B"
+
+
+def test_interleaved_alternates_the_contenders():
+    blocks: list[str] = []  # consecutive calls of one function collapse into one block
+
+    def call(name: str) -> None:
+        if not blocks or blocks[-1] != name:
+            blocks.append(name)
+
+    times = interleaved({"a": lambda: call("a"), "b": lambda: call("b")}, rounds=3)
+    assert set(times) == {"a", "b"} and all(len(v) == 3 and min(v) > 0 for v in times.values())
+    # Calibration of a, of b, then three rounds of a then b.
+    assert blocks == ["a", "b"] * 4
+    with pytest.raises(ValueError):
+        interleaved({"a": lambda: None}, rounds=0)
+
+
+def test_replace_block_keeps_markers_and_the_rest():
+    text = "intro\n<!-- bench:start -->\nold\nlines\n<!-- bench:end -->\noutro\n"
+    new = replace_block(text, "new table\n")
+    assert new == "intro\n<!-- bench:start -->\nnew table\n<!-- bench:end -->\noutro\n"
+    assert replace_block(new, "new table") == new  # idempotent
+    with pytest.raises(ValueError):
+        replace_block("no markers here", "x")
+    with pytest.raises(ValueError):
+        replace_block(text + text, "x")
+
+
+def test_merge_keeps_sections_not_measured_again():
+    old = Section("build", "Build", targets=[Target("a", "≤ 1 s", "0.5 s", True)], date="yesterday")
+    new = Section("site", "Site", tables=[Table(["h"], [["v"]])], date="today")
+    merged = merge(merge({}, [old], {"machine": "m1"}), [new], {"machine": "m2"})
+    assert merged["machine"] == "m2"
+    assert merged["sections"]["build"]["date"] == "yesterday"
+    results_md, block = render(merged)
+    assert results_md.index("## Build") < results_md.index("## Site")  # fixed order, not run order
+    assert "| a | ≤ 1 s | 0.5 s | yes |" in block
+
+
+IMPORTTIME = """\
+import time: self [us] | cumulative | imported package
+import time:       100 |        100 |   encodings
+import time:        50 |         50 |       numpy.core
+import time:       200 |        250 |     numpy
+import time:      1000 |       1250 |   torch
+import time:        30 |         30 |   d2lmini._validation
+import time:        20 |       1300 |   d2lmini.data
+import time:        40 |         40 |   statistics
+import time:        10 |       1400 | d2lmini
+"""
+
+
+def test_parse_importtime_builds_the_tree():
+    roots = parse_importtime(IMPORTTIME)
+    assert [r.name for r in roots] == ["d2lmini"]
+    top = roots[0]
+    assert top.cumulative_us == 1400
+    assert [c.name for c in top.children] == ["encodings", "torch", "d2lmini._validation", "d2lmini.data", "statistics"]
+    assert [c.name for c in top.children[1].children] == ["numpy"]
+    # numpy is torch's dependency, not d2lmini's: only first-level packages are listed, biggest first.
+    assert [e.name for e in external_imports(top)] == ["torch", "encodings", "statistics"]
+
+
+def test_per_chapter_reads_the_execute_tool_output():
+    out = "executed chapters/01-model.md in 4.2 s\nexecuted chapters/02-loss.md in 10.0 s\nall done\n"
+    assert per_chapter(Command(1.0, 0, out, "")) == {"01-model": 4.2, "02-loss": 10.0}
+
+
+def test_make_snapshot_copies_only_what_the_book_needs(tmp_path):
+    root = tmp_path / "tree"
+    for name in ("chapters/01-a.md", "chapters/01-a.ipynb", "d2lmini/__init__.py", "_toc.yml", "intro.md",
+                 "tools/execute_notebooks.py", ".venv-oldest/lib/huge.so", "_build/html/index.html",
+                 "d2lmini/__pycache__/x.pyc", "notes.log"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name)
+    copy = make_snapshot(tmp_path / "copy", root=root)
+    copied = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
+    assert copied == ["_toc.yml", "chapters/01-a.ipynb", "chapters/01-a.md", "d2lmini/__init__.py", "intro.md",
+                      "tools/execute_notebooks.py"]
+    assert (copy / "chapters/01-a.md").read_text() == "chapters/01-a.md"
+
+
+def test_winners_names_the_faster_method_per_point():
+    summary = [(1000, 10, Spread.of([3.0])), (10_000, 10, Spread.of([4.0])), (10_000, 10, Spread.of([5.0])),
+               (10_000, 1000, Spread.of([0.1]))]
+    # The point both sweeps share is named once.
+    assert winners(summary) == "least squares at 1,000 × 10, 10,000 × 10; SGD at 10,000 × 1,000 (10.0× faster)"
