@@ -336,26 +336,29 @@ def write(results: dict) -> None:
 # --------------------------------------------------------------------------- context
 
 
-# What building and executing the book needs; nothing else is copied (the tree may hold big scratch folders).
-SNAPSHOT_DIRS = ("_ext", "_static", "_extra", "chapters", "d2lmini", "tools")
-SNAPSHOT_FILES = (".yml", ".yaml", ".md", ".bib", ".toml", ".txt", ".ipynb", ".cfg")
-
-
 def make_snapshot(target: Path, root: Path = ROOT) -> Path:
-    """Copy what the book needs (sources, chapters, d2lmini, tools, built web assets) to ``target``.
+    """Copy the working tree git knows (tracked and untracked-not-ignored files) plus the built
+    web assets in ``_extra/`` to ``target``.
 
     Other people edit the tree while the benchmarks run; measuring a frozen copy keeps every round
-    on the same code and never touches the committed notebooks.
+    on the same code and never touches the committed notebooks. Taking git's view of the tree
+    means nothing the build needs is forgotten, and ignored scratch folders (virtual
+    environments, ``_build``) are left out.
     """
     import shutil
+    import subprocess
 
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout.split("\0")
     target.mkdir(parents=True)
-    for path in root.iterdir():
-        if path.is_dir() and path.name in SNAPSHOT_DIRS:
-            shutil.copytree(path, target / path.name, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-        elif path.is_file() and path.suffix in SNAPSHOT_FILES:
-            shutil.copy2(path, target / path.name)
+    for name in filter(None, listed):
+        source = root / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    shutil.copytree(root / "_extra", target / "_extra", symlinks=True)
     return target
 
 

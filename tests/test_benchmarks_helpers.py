@@ -134,17 +134,22 @@ def test_per_chapter_reads_the_execute_tool_output():
     assert per_chapter(Command(1.0, 0, out, "")) == {"01-model": 4.2, "02-loss": 10.0}
 
 
-def test_make_snapshot_copies_only_what_the_book_needs(tmp_path):
+def test_make_snapshot_copies_what_git_sees_plus_the_web_assets(tmp_path):
+    import subprocess
+
     root = tmp_path / "tree"
-    for name in ("chapters/01-a.md", "chapters/01-a.ipynb", "d2lmini/__init__.py", "_toc.yml", "intro.md",
-                 "tools/execute_notebooks.py", ".venv-oldest/lib/huge.so", "_build/html/index.html",
-                 "d2lmini/__pycache__/x.pyc", "notes.log"):
+    for name in ("chapters/01-a.md", "_templates/layout.html", "d2lmini/__init__.py", "_toc.yml",
+                 "untracked-new.md", ".venv-oldest/lib/huge.so", "_build/html/index.html",
+                 "d2lmini/__pycache__/x.pyc", "_extra/mathjax/tex-chtml.js", ".gitignore"):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(name)
+    (root / ".gitignore").write_text(".venv-oldest/\n_build/\n__pycache__/\n_extra/\n")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "chapters", "_templates", "d2lmini", "_toc.yml", ".gitignore"], cwd=root, check=True)
     copy = make_snapshot(tmp_path / "copy", root=root)
     copied = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
-    assert copied == ["_toc.yml", "chapters/01-a.ipynb", "chapters/01-a.md", "d2lmini/__init__.py", "intro.md",
-                      "tools/execute_notebooks.py"]
+    assert copied == [".gitignore", "_extra/mathjax/tex-chtml.js", "_templates/layout.html", "_toc.yml",
+                      "chapters/01-a.md", "d2lmini/__init__.py", "untracked-new.md"]
     assert (copy / "chapters/01-a.md").read_text() == "chapters/01-a.md"
 
 
