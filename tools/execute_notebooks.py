@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 HASH_KEY = "course_source_hash"
 TIMEOUT_S = 120
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+MODEL_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def source_hash(md_path: Path) -> str:
@@ -54,6 +59,55 @@ def is_stale(md_path: Path) -> bool:
     return stored != source_hash(md_path)
 
 
+def stable_widget_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Rename the random widget model ids to ones that depend only on the widgets themselves.
+
+    ipywidgets names every model with a fresh uuid, so each re-execution would rewrite the whole
+    stored widget state and every view. Models are numbered in a fixed order: first those reached
+    from the views in the outputs, depth first through their references; then the rest (links),
+    ordered by their content with already-numbered references spelled out.
+    """
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return nb
+    new_ids: dict[str, str] = {}
+
+    def number(model_id: str) -> None:
+        if model_id in new_ids or model_id not in state:
+            return
+        new_ids[model_id] = f"{len(new_ids):032x}"
+        for ref in MODEL_ID.findall(json.dumps(state[model_id], sort_keys=True)):
+            number(ref)
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view:
+                number(view["model_id"])
+    while len(new_ids) < len(state):
+
+        def content(model_id: str) -> str:
+            text = json.dumps(state[model_id], sort_keys=True)
+            return MODEL_ID.sub(lambda m: new_ids.get(m.group(), "?"), text)
+
+        number(min((m for m in state if m not in new_ids), key=content))
+    text = MODEL_ID.sub(lambda m: new_ids.get(m.group(), m.group()), json.dumps(nb))
+    return nbformat.from_dict(json.loads(text))
+
+
+def stable_cell_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Give cells ids derived from their source (jupytext draws random ones on every read)."""
+    seen: set[str] = set()
+    for cell in nb.cells:
+        base = hashlib.sha1(cell.source.encode()).hexdigest()[:8]
+        cell_id, n = base, 1
+        while cell_id in seen:
+            cell_id, n = f"{base}-{n}", n + 1
+        seen.add(cell_id)
+        cell["id"] = cell_id
+    return nb
+
+
 def execute(md_path: Path) -> float:
     """Execute one chapter in a fresh kernel; return the seconds it took."""
     nb = jupytext.read(md_path)
@@ -72,7 +126,7 @@ def execute(md_path: Path) -> float:
         shutdown_kernel="immediate",
     ).execute()
     elapsed = time.perf_counter() - start
-    nbformat.write(nb, ipynb_for(md_path))
+    nbformat.write(stable_widget_ids(stable_cell_ids(nb)), ipynb_for(md_path))
     return elapsed
 
 
