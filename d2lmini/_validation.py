@@ -50,10 +50,16 @@ def check_finite(name: str, tensor: torch.Tensor) -> None:
         raise ValueError(f"{name} must be finite, but {bad} of its {tensor.numel()} values are NaN or infinite")
 
 
-def check_positive_int(name: str, value: object) -> int:
-    """Return ``value`` as an ``int`` if it is an integer of at least 1."""
+def check_int(name: str, value: object) -> int:
+    """Return ``value`` as an ``int`` if it is an integer (a bool is not)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    return int(value)
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """Return ``value`` as an ``int`` if it is an integer of at least 1."""
+    value = check_int(name, value)
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
     return int(value)
@@ -104,3 +110,16 @@ def as_feature_vector(name: str, value: object) -> torch.Tensor:
     if tensor.ndim != 1:
         raise ValueError(f"{name} must be a 1-D vector or a single-column matrix, got shape {tuple(tensor.shape)}")
     return tensor
+
+
+def as_dataset(X: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check a design matrix and its labels: ``X`` of shape (n, d), ``y`` of shape (n,),
+    at least one example, both on one device."""
+    X = as_float_tensor("X", X, ndim=2)
+    y = as_float_tensor("y", y, ndim=1)
+    check_same_length("X", X, "y", y)
+    if X.shape[0] == 0:
+        raise ValueError("X and y must hold at least one example, got 0")
+    if y.device != X.device:
+        raise ValueError(f"X is on {X.device} but y is on {y.device}; move them to one device")
+    return X, y

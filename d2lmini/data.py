@@ -7,12 +7,12 @@ from collections.abc import Iterator, Sequence
 import torch
 
 from ._validation import (
+    as_dataset,
     as_float_tensor,
     check_generator,
     check_positive_float,
     check_positive_int,
     check_real,
-    check_same_length,
 )
 
 
@@ -136,9 +136,7 @@ def data_iter(
     >>> [len(yb) for _, yb in data_iter(X, y, 2, shuffle=False)]
     [2, 2, 1]
     """
-    X = as_float_tensor("X", X, ndim=2)
-    y = as_float_tensor("y", y, ndim=1)
-    check_same_length("X", X, "y", y)
+    X, y = as_dataset(X, y)
     batch_size = check_positive_int("batch_size", batch_size)
     generator = check_generator(generator)
     return _batches(X, y, batch_size, shuffle, generator)

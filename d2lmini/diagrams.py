@@ -11,6 +11,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ._validation import check_positive_int
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -214,11 +216,8 @@ def neuron_diagram(
     >>> sorted(t.get_text() for t in ax.texts if t.get_gid() == "part-label")
     ['axon', 'axon terminals', 'dendrites', 'nucleus', 'synapse']
     """
-    for name, value in (("num_dendrites", num_dendrites), ("num_terminals", num_terminals)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}")
+    num_dendrites = check_positive_int("num_dendrites", num_dendrites)
+    num_terminals = check_positive_int("num_terminals", num_terminals)
     if not isinstance(show_math, bool):
         raise TypeError(f"show_math must be True or False, got {type(show_math).__name__}")
     ax = _check_axes(ax)

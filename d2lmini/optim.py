@@ -9,13 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import (
-    as_float_tensor,
-    check_generator,
-    check_positive_float,
-    check_positive_int,
-    check_same_length,
-)
+from ._validation import as_dataset, check_generator, check_positive_float, check_positive_int
 
 
 class RankDeficientWarning(UserWarning):
@@ -50,9 +44,7 @@ def fit_least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, t
     >>> round(float(w[0]), 4), round(float(b), 4)
     (3.0, 1.0)
     """
-    X = as_float_tensor("X", X, ndim=2)
-    y = as_float_tensor("y", y, ndim=1)
-    check_same_length("X", X, "y", y)
+    X, y = as_dataset(X, y)
     n, d = X.shape
     A = torch.cat([X, torch.ones(n, 1, dtype=X.dtype, device=X.device)], dim=1)
     solution = torch.linalg.lstsq(
@@ -188,13 +180,7 @@ def fit_sgd(
     >>> round(float(result.w[0]), 2), round(float(result.b), 2), result.diverged
     (2.0, 1.0, False)
     """
-    X = as_float_tensor("X", X, ndim=2)
-    y = as_float_tensor("y", y, ndim=1)
-    check_same_length("X", X, "y", y)
-    if X.shape[0] == 0:
-        raise ValueError("X and y must hold at least one example, got 0")
-    if y.device != X.device:
-        raise ValueError(f"X is on {X.device} but y is on {y.device}; move them to one device")
+    X, y = as_dataset(X, y)
     lr = check_positive_float("lr", lr)
     batch_size = check_positive_int("batch_size", batch_size)
     num_epochs = check_positive_int("num_epochs", num_epochs)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import math
-import numbers
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._validation import as_float_tensor, check_positive_float, check_positive_int, check_same_length
+from ._validation import as_dataset, check_int, check_positive_float, check_positive_int
 from .optim import SGDResult, fit_least_squares, fit_sgd
 
 DEFAULT_LEARNING_RATES = (0.03, 0.1, 0.3, 1.0, 3.0)
@@ -169,12 +168,8 @@ def _default_batch_sizes(n: int) -> tuple[int, ...]:
 def _check_inputs(
     X: object, y: object, learning_rates: object, batch_sizes: object, num_epochs: object, seed: object
 ) -> tuple[torch.Tensor, torch.Tensor, tuple[float, ...], tuple[int, ...], int, int]:
-    X = as_float_tensor("X", X, ndim=2)
-    y = as_float_tensor("y", y, ndim=1)
-    check_same_length("X", X, "y", y)
+    X, y = as_dataset(X, y)
     n = X.shape[0]
-    if n == 0:
-        raise ValueError("X and y must hold at least one example, got 0")
     if X.shape[1] == 0:
         raise ValueError("X must have at least one feature column, got shape (n, 0)")
     learning_rates = _check_grid("learning_rates", learning_rates, check_positive_float)
@@ -189,9 +184,7 @@ def _check_inputs(
             "every frame is stored in the page, so choose fewer values"
         )
     num_epochs = check_positive_int("num_epochs", num_epochs)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__} {seed!r}")
-    return X, y, learning_rates, batch_sizes, num_epochs, int(seed)
+    return X, y, learning_rates, batch_sizes, num_epochs, check_int("seed", seed)
 
 
 def _half_mse(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> float:

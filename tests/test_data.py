@@ -375,3 +375,8 @@ def test_check_same_length_and_generator():
     assert v.check_generator(g) is g and v.check_generator(None) is None
     with pytest.raises(TypeError, match=r"generator must be a torch.Generator or None, got int"):
         v.check_generator(1)
+
+
+def test_data_iter_refuses_an_empty_dataset():
+    with pytest.raises(ValueError, match="X and y must hold at least one example"):
+        d2lmini.data_iter(torch.ones(0, 2), torch.ones(0), 1)
