@@ -9,16 +9,29 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
+import numpy as np
 import torch
 
 
-def as_float_tensor(name: str, value: object, *, ndim: int | None = None) -> torch.Tensor:
+def as_float_tensor(
+    name: str,
+    value: object,
+    *,
+    ndim: int | None = None,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
     """Return ``value`` as a floating-point tensor, checking its rank and finiteness.
 
     Tensors keep their dtype and device; lists, tuples, NumPy arrays and numbers
-    become float32 tensors.  Integer or boolean tensors are refused rather than
-    silently converted, because integer arithmetic would truncate gradients.
+    become tensors of ``dtype`` (float32 unless asked otherwise) on ``device``
+    (torch's default device unless given).  They are read in float64 first, so a
+    value too large for ``dtype`` is reported as such, not as "infinite".  Integer
+    or boolean tensors are refused rather than silently converted, because integer
+    arithmetic would truncate gradients; complex numbers are refused rather than
+    losing their imaginary part.
     """
     if isinstance(value, torch.Tensor):
         tensor = value
@@ -27,20 +40,68 @@ def as_float_tensor(name: str, value: object, *, ndim: int | None = None) -> tor
                 f"{name} must hold floating-point numbers, got a tensor of dtype {tensor.dtype}; "
                 f"convert it with {name}.float()"
             )
+        if tensor.is_meta:
+            raise TypeError(f"{name} is a meta tensor, which has a shape but no values; pass a tensor with data")
     else:
-        if isinstance(value, (str, bytes, bool)) or value is None:
-            raise TypeError(f"{name} must be a tensor, array or sequence of numbers, got {type(value).__name__}")
-        try:
-            tensor = torch.as_tensor(value, dtype=torch.float32)
-        except (TypeError, ValueError, RuntimeError) as err:
-            raise TypeError(
-                f"{name} must be a tensor, array or sequence of numbers, got {type(value).__name__}"
-            ) from err
+        tensor = _read_numbers(name, value).to(device if device is not None else torch.get_default_device())
     if ndim is not None and tensor.ndim != ndim:
         expected = {0: "a scalar", 1: "a 1-D vector", 2: "a 2-D matrix"}.get(ndim, f"{ndim}-D")
         raise ValueError(f"{name} must be {expected}, got shape {tuple(tensor.shape)}")
     check_finite(name, tensor)
+    if not isinstance(value, torch.Tensor):
+        tensor = cast_checked(name, tensor, dtype)
     return tensor
+
+
+def _read_numbers(name: str, value: object) -> torch.Tensor:
+    """Read a number, sequence or NumPy array into a float64 CPU tensor, refusing what is not real."""
+    kind = f"{name} must be a tensor, array or sequence of numbers, got {type(value).__name__}"
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise TypeError(kind)
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind == "c":
+            raise TypeError(
+                f"{name} must hold real numbers, got a NumPy array of dtype {value.dtype}; "
+                f"take {name}.real if the imaginary part is meant to be dropped"
+            )
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"{kind} of dtype {value.dtype}")
+    elif isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must hold real numbers, got {type(value).__name__} {value!r}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            tensor = torch.as_tensor(value, dtype=torch.float64, device="cpu")
+        except OverflowError as err:
+            raise ValueError(
+                f"{name} holds an integer too large for any floating-point type (above about 1.8e308)"
+            ) from err
+        except (TypeError, ValueError, RuntimeError) as err:
+            if "complex" in str(err):
+                raise TypeError(f"{name} must hold real numbers, got complex numbers") from err
+            raise TypeError(kind) from err
+    if any("complex" in str(w.message).lower() for w in caught):
+        raise TypeError(f"{name} must hold real numbers, got complex numbers")
+    for w in caught:  # anything else torch had to say is passed on
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return tensor
+
+
+def cast_checked(name: str, tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Return ``tensor.to(dtype)``, refusing finite values that the cast would turn into infinity."""
+    if tensor.dtype == dtype:
+        return tensor
+    if not dtype.is_floating_point:
+        raise TypeError(f"{name} can only be converted to a floating-point dtype, not {dtype}")
+    limit = torch.finfo(dtype).max
+    if tensor.numel() and torch.finfo(tensor.dtype).max > limit:
+        largest = float(tensor.detach().abs().max())
+        if math.isfinite(largest) and largest > limit:
+            raise ValueError(
+                f"{name} holds values as large as {largest:.3g} in magnitude, beyond the range of {dtype} "
+                f"(about {limit:.3g}); rescale it or use a wider dtype such as torch.float64"
+            )
+    return tensor.to(dtype)
 
 
 def check_finite(name: str, tensor: torch.Tensor) -> None:
@@ -48,6 +109,26 @@ def check_finite(name: str, tensor: torch.Tensor) -> None:
     if tensor.numel() and not bool(torch.isfinite(tensor).all()):
         bad = int((~torch.isfinite(tensor)).sum())
         raise ValueError(f"{name} must be finite, but {bad} of its {tensor.numel()} values are NaN or infinite")
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` as a ``bool`` if it is ``True`` or ``False`` (NumPy's bools too, not 0, 1 or strings)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_size(name: str, value: int, count: int, limit: int, what: str, hint: str = "") -> None:
+    """Raise ``ValueError`` naming ``name`` when ``count`` numbers (``what``) would exceed ``limit``.
+
+    Used before allocating, so an absurd size is an error naming the argument, not a
+    failure inside torch's allocator.
+    """
+    if count > limit:
+        raise ValueError(
+            f"{name}={value:,} would need {count:,} numbers for {what}, more than the {limit:,} allowed"
+            + (f"; {hint}" if hint else "")
+        )
 
 
 def check_int(name: str, value: object) -> int:
@@ -96,7 +177,10 @@ def check_real(name: str, value: object) -> float:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError as err:
+        raise ValueError(f"{name} is too large for a floating-point number (above about 1.8e308)") from err
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     return value

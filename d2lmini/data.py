@@ -9,11 +9,17 @@ import torch
 from ._validation import (
     as_dataset,
     as_float_tensor,
+    cast_checked,
+    check_bool,
     check_generator,
     check_positive_float,
     check_positive_int,
     check_real,
+    check_size,
 )
+
+MAX_NUMBERS = 1_000_000_000
+"""The most numbers (features plus labels) one call of :func:`synthetic_data` or :func:`house_data` makes."""
 
 
 def synthetic_data(
@@ -29,11 +35,13 @@ def synthetic_data(
     Parameters
     ----------
     w : tensor or sequence of float, shape (d,)
-        True weights.
+        True weights, used as float32 values (a tensor that requires grad is
+        read, not differentiated through: the labels carry no graph).
     b : float
         True bias.
     num_examples : int
-        Number of examples n (at least 1).
+        Number of examples n (at least 1; with the d features at most
+        ``MAX_NUMBERS`` numbers in all).
     noise : float, default 0.01
         Standard deviation of the Gaussian label noise (0 gives exact labels).
     generator : torch.Generator, optional
@@ -53,13 +61,22 @@ def synthetic_data(
     >>> X.shape, y.shape
     (torch.Size([5, 2]), torch.Size([5]))
     """
-    w = as_float_tensor("w", w, ndim=1).to(torch.float32)
+    w = cast_checked("w", as_float_tensor("w", w, ndim=1).detach().cpu(), torch.float32)
     b = check_real("b", b)
     num_examples = check_positive_int("num_examples", num_examples)
     noise = check_positive_float("noise", noise, allow_zero=True)
     generator = check_generator(generator)
+    check_size("num_examples", num_examples, num_examples * (w.numel() + 1), MAX_NUMBERS, "X and y")
+    limit = torch.finfo(torch.float32).max
+    for name, value in (("b", b), ("noise", noise)):
+        if abs(value) > limit:
+            raise ValueError(
+                f"{name}={value:.3g} is beyond the range of float32 (about {limit:.3g}), the dtype of the data"
+            )
     X = torch.randn(num_examples, w.numel(), generator=generator)
-    y = X @ w.cpu() + b + noise * torch.randn(num_examples, generator=generator)
+    y = X @ w + b + noise * torch.randn(num_examples, generator=generator)
+    if not bool(torch.isfinite(y).all()):
+        raise ValueError("w, b and noise give labels beyond the range of float32; make them smaller")
     return X, y
 
 
@@ -94,6 +111,7 @@ def house_data(
     """
     num_houses = check_positive_int("num_houses", num_houses)
     generator = check_generator(generator)
+    check_size("num_houses", num_houses, 3 * num_houses, MAX_NUMBERS, "the areas, ages and prices")
     area = 40.0 + 160.0 * torch.rand(num_houses, generator=generator)
     age = 60.0 * torch.rand(num_houses, generator=generator)
     X = torch.stack([area, age], dim=1)
@@ -117,6 +135,9 @@ def data_iter(
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield minibatches ``(X_batch, y_batch)`` that cover every example once.
 
+    Every batch is a copy, shuffled or not, so changing a batch in place never
+    changes ``X`` or ``y`` (gradients still flow back to them).
+
     Parameters
     ----------
     X : tensor, shape (n, d)
@@ -138,17 +159,18 @@ def data_iter(
     """
     X, y = as_dataset(X, y)
     batch_size = check_positive_int("batch_size", batch_size)
+    shuffle = check_bool("shuffle", shuffle)
     generator = check_generator(generator)
     return _batches(X, y, batch_size, shuffle, generator)
 
 
-def _batches(X, y, batch_size, shuffle, generator):
+def _batches(
+    X: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool, generator: torch.Generator | None
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     n = X.shape[0]
-    order = torch.randperm(n, generator=generator).to(X.device) if shuffle else None
+    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+    order = order.to(X.device)
     for start in range(0, n, batch_size):
-        if order is None:
-            yield X[start : start + batch_size], y[start : start + batch_size]
-        else:
-            idx = order[start : start + batch_size]
-            yield X[idx], y[idx]
+        idx = order[start : start + batch_size]
+        yield X[idx], y[idx]  # indexing with a tensor copies, in both orders
 

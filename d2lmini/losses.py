@@ -34,6 +34,8 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """
     y_hat = as_float_tensor("y_hat", y_hat)
     y = as_float_tensor("y", y)
+    if y_hat.device != y.device:
+        raise ValueError(f"y_hat is on {y_hat.device} but y is on {y.device}; move them to one device")
     if y_hat.shape != y.shape:
         if y_hat.numel() != y.numel() or y_hat.squeeze().shape != y.squeeze().shape:
             raise ValueError(

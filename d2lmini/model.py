@@ -19,7 +19,8 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
     w : tensor, shape (d,)
         Weights.
     b : float or tensor with one element
-        Bias, added to every prediction (broadcasting).
+        Bias, added to every prediction (broadcasting).  A list ``w`` or a
+        Python-number ``b`` is converted on the device and in the dtype of ``X``.
 
     Returns
     -------
@@ -33,10 +34,9 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
     tensor([-0.5000, -0.5000])
     """
     X = as_float_tensor("X", X, ndim=2)
-    w_is_tensor = isinstance(w, torch.Tensor)
-    w = as_float_tensor("w", w, ndim=1)
-    if not w_is_tensor:
-        w = w.to(X.dtype)
+    # A weight or bias that is not a tensor (a list, a Python float) has no device or dtype
+    # of its own: it is built directly on X's device in X's dtype.
+    w = as_float_tensor("w", w, ndim=1, dtype=X.dtype, device=X.device)
     if w.dtype != X.dtype:
         raise ValueError(f"w has dtype {w.dtype} but X has dtype {X.dtype}; convert one of them with .to()")
     if w.shape[0] != X.shape[1]:
@@ -46,7 +46,7 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
             raise ValueError(f"b must be a single number, got shape {tuple(b.shape)}")
         b = as_float_tensor("b", b).reshape(())
     else:
-        b = as_float_tensor("b", b, ndim=0)
+        b = as_float_tensor("b", b, ndim=0, dtype=X.dtype, device=X.device)
     for name, tensor in (("w", w), ("b", b)):
         if tensor.device != X.device:
             raise ValueError(f"X is on {X.device} but {name} is on {tensor.device}; move them to one device")

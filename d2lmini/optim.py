@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import as_dataset, check_generator, check_positive_float, check_positive_int
+from ._validation import (
+    as_dataset,
+    cast_checked,
+    check_bool,
+    check_generator,
+    check_positive_float,
+    check_positive_int,
+    check_size,
+)
 
 
 class RankDeficientWarning(UserWarning):
@@ -24,6 +32,16 @@ def fit_least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, t
     (never by inverting ``X^T X``, which squares the condition number).
     When the columns are linearly dependent the minimiser is not unique: the
     minimum-norm one is returned and a :class:`RankDeficientWarning` names the rank.
+
+    The rank is judged at the precision the data were stored in, not at float64's:
+    singular values below ``eps * max(n, d + 1)`` times the largest one count as zero,
+    with ``eps`` the machine epsilon of ``X``'s dtype (about 1.2e-7 for float32).  So
+    two float32 columns that agree up to float32 rounding, such as an area in square
+    metres and the same area in square feet, are reported as dependent.  This is the
+    usual (NumPy's) rule; with very many float32 rows it becomes strict (a design
+    whose columns are merely strongly correlated can be flagged once ``n`` times the
+    condition number passes about 1e7): pass float64 data to judge at float64's
+    precision.
 
     Parameters
     ----------
@@ -46,19 +64,19 @@ def fit_least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, t
     """
     X, y = as_dataset(X, y)
     n, d = X.shape
-    A = torch.cat([X, torch.ones(n, 1, dtype=X.dtype, device=X.device)], dim=1)
-    solution = torch.linalg.lstsq(
-        A.to("cpu", torch.float64), y.to("cpu", torch.float64).unsqueeze(1), driver="gelsd"
-    )
+    A = torch.cat([X.to("cpu", torch.float64), torch.ones(n, 1, dtype=torch.float64)], dim=1)
+    # the data were rounded at the precision of their own dtype: that decides what counts as zero
+    rcond = torch.finfo(X.dtype).eps * max(n, d + 1)
+    solution = torch.linalg.lstsq(A, y.to("cpu", torch.float64).unsqueeze(1), rcond=rcond, driver="gelsd")
     rank = int(solution.rank)
     if rank < d + 1:
         warnings.warn(
-            f"X with its column of ones has rank {rank} but {d + 1} columns: the least-squares "
-            "solution is not unique, returning the one with the smallest norm",
+            f"X with its column of ones has rank {rank} but {d + 1} columns at the precision of {X.dtype}: "
+            "the least-squares solution is not unique, returning the one with the smallest norm",
             RankDeficientWarning,
             stacklevel=2,
         )
-    theta = solution.solution[:, 0].to(X.dtype).to(X.device)
+    theta = cast_checked("the least-squares weights", solution.solution[:, 0], X.dtype).to(X.device)
     return theta[:d], theta[d]
 
 
@@ -66,6 +84,8 @@ def sgd(params: Iterable[torch.Tensor], lr: float) -> None:
     """One step of gradient descent on each parameter, in place: ``p -= lr * p.grad``.
 
     Gradients are zeroed afterwards, ready for the next ``backward()``.
+    A gradient holding NaN or infinity (or a step ``lr * grad`` that overflows)
+    raises ``ValueError`` before any parameter changes.
     The loss that produced them should be the minibatch *mean*, so the step
     size does not grow with the batch size.
 
@@ -88,7 +108,12 @@ def sgd(params: Iterable[torch.Tensor], lr: float) -> None:
     lr = check_positive_float("lr", lr)
     if isinstance(params, torch.Tensor):
         raise TypeError("params must be an iterable of tensors such as [w, b], got a single tensor; wrap it in a list")
-    params = list(params)
+    if isinstance(params, (str, bytes)):
+        raise TypeError(f"params must be an iterable of tensors such as [w, b], got {type(params).__name__}")
+    try:
+        params = list(params)
+    except TypeError as err:
+        raise TypeError(f"params must be an iterable of tensors such as [w, b], got {type(params).__name__}") from err
     for i, p in enumerate(params):
         if not isinstance(p, torch.Tensor):
             raise TypeError(f"params[{i}] must be a tensor, got {type(p).__name__}")
@@ -98,9 +123,27 @@ def sgd(params: Iterable[torch.Tensor], lr: float) -> None:
                 "and call loss.backward() before sgd"
             )
     with torch.no_grad():
-        for p in params:
-            p -= lr * p.grad
+        # every step is computed and checked before any parameter moves
+        steps = [lr * p.grad for p in params]
+        for i, (p, step) in enumerate(zip(params, steps)):
+            if not bool(torch.isfinite(p.grad).all()):
+                bad = int((~torch.isfinite(p.grad)).sum())
+                raise ValueError(
+                    f"params[{i}].grad holds {bad} NaN or infinite values (the loss or its gradient overflowed); "
+                    "no parameter was updated"
+                )
+            if not bool(torch.isfinite(step).all()):
+                raise ValueError(
+                    f"lr * params[{i}].grad overflows {step.dtype} (lr={lr}); try a smaller learning rate; "
+                    "no parameter was updated"
+                )
+        for p, step in zip(params, steps):
+            p -= step
             p.grad.zero_()
+
+
+MAX_STEPS = 100_000_000
+"""The most numbers :func:`fit_sgd` records in one history (the step losses, or the path)."""
 
 
 @dataclass(frozen=True)
@@ -110,13 +153,20 @@ class SGDResult:
     Attributes
     ----------
     w, b : tensors of shape (d,) and ()
-        Final parameters; after a divergence, the last ones with a finite loss.
+        Final parameters, in the dtype and on the device of ``X``; after a
+        divergence, the last ones with a finite loss.
     epoch_losses : tensor, shape (epochs run,)
         Mean squared loss (with the factor one half) on all the data after each epoch.
     step_losses : tensor, shape (steps run,)
         Mean squared loss of each minibatch, measured just before its update.
+        Both loss histories are computed in float64 (a squared residual cannot
+        overflow on the way) and stored in ``X``'s dtype, or in float32 when ``X``
+        is float16 or bfloat16, whose range is too small for squared errors.
     diverged : bool
-        True when the loss stopped being finite; training stopped there.
+        True when training broke down: the parameters stopped being finite, or the
+        loss grew from its starting value beyond the range of the history's dtype.
+        Training stopped in that epoch.  A loss that is large but not growing, with
+        finite parameters, is not a divergence.
     path : tensor of shape (steps run + 1, d + 1), or None
         ``[w, b]`` before the first and after every step, when ``track_path=True``.
     """
@@ -127,6 +177,12 @@ class SGDResult:
     step_losses: torch.Tensor
     diverged: bool
     path: torch.Tensor | None = None
+
+
+def _half_mse(residual: torch.Tensor) -> torch.Tensor:
+    """``0.5 * mean(residual ** 2)`` computed in float64, so squaring cannot overflow the data's dtype."""
+    r = residual.double()
+    return 0.5 * torch.dot(r, r) / r.shape[0]
 
 
 def fit_sgd(
@@ -148,20 +204,24 @@ def fit_sgd(
     ``b <- b - lr/|B| * sum_i (w^T x_i + b - y_i)``.
 
     Weights start at N(0, 0.01^2) draws, the bias at zero.  Training runs on
-    the device of ``X``.  If the loss stops being finite (learning rate too
-    large), training stops, ``diverged`` is True, the parameters are the last
-    finite ones and a ``RuntimeWarning`` says so.
+    the device and in the dtype of ``X``.  If it diverges (learning rate too
+    large: the parameters overflow, or the loss grows beyond what its history
+    can hold), training stops, ``diverged`` is True, the parameters are the
+    last finite ones and a ``RuntimeWarning`` says which of the two happened.
 
     Parameters
     ----------
     X : tensor, shape (n, d)
     y : tensor, shape (n,)
+        Labels; converted to the dtype of ``X`` (values beyond its range are refused).
     lr : float
         Learning rate (positive, finite).
     batch_size : int
         Examples per minibatch (at least 1; larger than n means full batches).
     num_epochs : int
-        Passes over the data (at least 1).
+        Passes over the data (at least 1).  The steps in all, ``num_epochs *
+        ceil(n / batch_size)``, may not exceed ``MAX_STEPS`` (100 million), nor may
+        the numbers in the path when it is tracked.
     generator : torch.Generator, optional
         Randomness for the initial weights and the shuffles.
     track_path : bool, default False
@@ -185,20 +245,38 @@ def fit_sgd(
     batch_size = check_positive_int("batch_size", batch_size)
     num_epochs = check_positive_int("num_epochs", num_epochs)
     generator = check_generator(generator)
+    track_path = check_bool("track_path", track_path)
 
     n, d = X.shape
-    y = y.to(X.dtype)
     steps_per_epoch = math.ceil(n / batch_size)
+    total_steps = num_epochs * steps_per_epoch
+    hint = "lower num_epochs or raise batch_size"
+    per_epoch = f"the step losses ({steps_per_epoch} steps per epoch)"
+    check_size("num_epochs", num_epochs, total_steps, MAX_STEPS, per_epoch, hint)
+    if track_path:
+        check_size("num_epochs", num_epochs, (total_steps + 1) * (d + 1), MAX_STEPS, "the path (track_path=True)", hint)
+    y = cast_checked("y", y, X.dtype)
+    history_dtype = torch.promote_types(X.dtype, torch.float32)
+    history_max = torch.finfo(history_dtype).max
+    dtype_max = torch.finfo(X.dtype).max
+
     w = (0.01 * torch.randn(d, generator=generator)).to(X.device, X.dtype)
     b = torch.zeros((), dtype=X.dtype, device=X.device)
-    step_losses = torch.empty(num_epochs * steps_per_epoch, dtype=X.dtype, device=X.device)
-    epoch_losses = torch.empty(num_epochs, dtype=X.dtype, device=X.device)
-    path = torch.empty(num_epochs * steps_per_epoch + 1, d + 1, dtype=X.dtype, device=X.device) if track_path else None
+    with torch.no_grad():
+        initial_loss = float(_half_mse(X @ w + b - y))
+    if not initial_loss <= history_max:
+        raise ValueError(
+            f"X and y are too large for {X.dtype}: the loss at the starting weights is {initial_loss:.3g}, "
+            f"beyond the range of {history_dtype}; rescale them or pass float64 tensors"
+        )
+    step_losses = torch.empty(total_steps, dtype=history_dtype, device=X.device)
+    epoch_losses = torch.empty(num_epochs, dtype=history_dtype, device=X.device)
+    path = torch.empty(total_steps + 1, d + 1, dtype=X.dtype, device=X.device) if track_path else None
     if path is not None:
         path[0, :d], path[0, d] = w, b
 
     step = 0
-    diverged = False
+    why = ""
     last_finite = (w.clone(), b.clone())
     with torch.no_grad():
         for epoch in range(num_epochs):
@@ -208,23 +286,32 @@ def fit_sgd(
                 X_batch = X_shuffled[start : start + batch_size]
                 residual = X_batch @ w + b - y_shuffled[start : start + batch_size]
                 scale = lr / residual.shape[0]
-                step_losses[step] = 0.5 * torch.dot(residual, residual) / residual.shape[0]
-                w.addmv_(X_batch.T, residual, alpha=-scale)
+                step_losses[step] = _half_mse(residual)
+                if scale <= dtype_max:
+                    w.addmv_(X_batch.T, residual, alpha=-scale)
+                else:  # addmv_ refuses an alpha beyond the dtype's range; mul_ overflows to inf like any step
+                    w.sub_((X_batch.T @ residual).mul_(scale))
                 b.sub_(residual.sum() * scale)
                 step += 1
                 if path is not None:
                     path[step, :d], path[step, d] = w, b
-            residual = X @ w + b - y
-            epoch_losses[epoch] = 0.5 * torch.dot(residual, residual) / n
-            if not math.isfinite(float(epoch_losses[epoch])):
-                diverged = True
+            loss = _half_mse(X @ w + b - y)
+            epoch_losses[epoch] = loss
+            loss = float(loss)
+            if not (bool(torch.isfinite(w).all()) and math.isfinite(float(b))):
+                why = f"the parameters overflowed {X.dtype}"
+                break
+            if not loss <= history_max:
+                grown_to = f"{loss:.3g}" if math.isfinite(loss) else f"infinity (the predictions overflowed {X.dtype})"
+                why = f"the loss grew from {initial_loss:.3g} to {grown_to}, beyond the range of {history_dtype}"
                 break
             last_finite = (w.clone(), b.clone())
 
     epochs_run = epoch + 1
+    diverged = bool(why)
     if diverged:
         warnings.warn(
-            f"SGD diverged in epoch {epochs_run}: the loss is no longer finite with lr={lr}. "
+            f"SGD diverged in epoch {epochs_run}: {why} with lr={lr}. "
             "Try a smaller learning rate; the returned parameters are the last finite ones.",
             RuntimeWarning,
             stacklevel=2,

@@ -65,6 +65,15 @@ def _as_numpy(values: object) -> np.ndarray:
     return np.asarray(values)
 
 
+def _check_strings(name: str, value: object) -> None:
+    """Refuse anything but a list or tuple of strings (a bare string or a bool is not a list of labels)."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of strings, one per curve, got {type(value).__name__} {value!r}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise TypeError(f"{name}[{i}] must be a string, got {type(item).__name__} {item!r}")
+
+
 def plot(
     x: object,
     ys: object | Sequence[object],
@@ -108,8 +117,11 @@ def plot(
     for i, curve in enumerate(curves):
         if curve.shape != x.shape:
             raise ValueError(f"ys[{i}] has shape {curve.shape} but x has shape {x.shape}")
+    _check_strings("fmts", fmts)
     if len(fmts) == 0:
         raise ValueError("fmts must hold at least one format string, got none")
+    if legend is not None:
+        _check_strings("legend", legend)
     if legend is not None and len(legend) != len(curves):
         raise ValueError(f"legend needs one label per curve ({len(curves)}), got {len(legend)}")
     if axes is None:

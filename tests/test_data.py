@@ -380,3 +380,102 @@ def test_check_same_length_and_generator():
 def test_data_iter_refuses_an_empty_dataset():
     with pytest.raises(ValueError, match="X and y must hold at least one example"):
         d2lmini.data_iter(torch.ones(0, 2), torch.ones(0), 1)
+
+
+# ---------------------------------------------------------------- issue 11: no silent casts, sizes checked up front
+
+
+@pytest.mark.parametrize(
+    "value",
+    [np.array([1.0 + 2.0j]), np.array([1.0 + 0.0j, 2.0]), np.complex128(1.0), [np.complex64(1.0)], [1.0, 2.0j], 1j],
+)
+def test_as_float_tensor_refuses_complex_numbers_like_complex_tensors(value):
+    with pytest.raises(TypeError, match=r"^a must hold real numbers"):
+        v.as_float_tensor("a", value)
+
+
+def test_numpy_complex_data_is_refused_by_the_public_functions():
+    with pytest.raises(TypeError, match=r"^X must hold real numbers, got a NumPy array of dtype complex128"):
+        d2lmini.fit_least_squares(np.ones((3, 1), dtype=complex), np.ones(3))
+    with pytest.raises(TypeError, match=r"^w must hold real numbers"):
+        d2lmini.synthetic_data(np.array([2.0 + 1.0j]), 0.0, 5)
+
+
+@pytest.mark.parametrize("huge", [10**400, -(10**400)])
+def test_integers_beyond_float_range_get_a_value_error_naming_the_argument(huge):
+    with pytest.raises(ValueError, match=r"^m is too large for a floating-point number"):
+        v.check_real("m", huge)
+    with pytest.raises(ValueError, match=r"^a holds an integer too large for any floating-point type"):
+        v.as_float_tensor("a", [1, huge])
+    with pytest.raises(ValueError, match=r"^b is too large for a floating-point number"):
+        d2lmini.synthetic_data([1.0], huge, 3)
+    with pytest.raises(ValueError, match=r"^lr is too large"):
+        d2lmini.fit_sgd(torch.ones(2, 1), torch.ones(2), lr=huge, batch_size=1, num_epochs=1)
+
+
+@pytest.mark.parametrize("value", [np.array([1.0, 1e300]), [1e300], [-(10**39)], 1e39])
+def test_finite_values_beyond_float32_are_called_what_they_are(value):
+    with pytest.raises(ValueError, match=r"^a holds values as large as 1e\+(300|39) in magnitude, beyond the range of torch.float32"):
+        v.as_float_tensor("a", value)
+
+
+def test_as_float_tensor_converts_to_a_wider_dtype_when_asked():
+    t = v.as_float_tensor("a", [1e300, 10**300], dtype=torch.float64)
+    assert t.dtype == torch.float64 and t.tolist() == [1e300, 1e300]
+    assert v.as_float_tensor("a", np.array([0.5], dtype=np.float16)).dtype == torch.float32
+
+
+def test_as_float_tensor_refuses_meta_tensors():
+    with pytest.raises(TypeError, match=r"^a is a meta tensor, which has a shape but no values"):
+        v.as_float_tensor("a", torch.ones(2, device="meta"))
+
+
+def test_synthetic_data_refuses_values_beyond_float32():
+    with pytest.raises(ValueError, match=r"^w holds values as large as 1e\+300 in magnitude, beyond the range of torch.float32"):
+        d2lmini.synthetic_data(torch.tensor([1e300], dtype=torch.float64), 0.0, 5)
+    with pytest.raises(ValueError, match=r"^b=1e\+300 is beyond the range of float32"):
+        d2lmini.synthetic_data([1.0], 1e300, 5)  # the labels were silently inf
+    with pytest.raises(ValueError, match=r"^noise=1e\+300 is beyond the range of float32"):
+        d2lmini.synthetic_data([1.0], 0.0, 5, noise=1e300)
+    with pytest.raises(ValueError, match=r"^w, b and noise give labels beyond the range of float32"):
+        d2lmini.synthetic_data([3e38], 0.0, 50, generator=gen())  # some |x| > 1.13 among 50 normal draws
+
+
+def test_synthetic_data_labels_carry_no_graph_from_w():
+    w = torch.tensor([2.0, -1.0], requires_grad=True)
+    X, y = d2lmini.synthetic_data(w, 0.5, 6, noise=0.0, generator=gen())
+    assert not y.requires_grad and y.grad_fn is None
+    np.testing.assert_allclose(y.numpy(), X.numpy() @ np.array([2.0, -1.0]) + 0.5, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: d2lmini.synthetic_data([1.0], 0.0, 10**13), r"^num_examples=10,000,000,000,000 would need 20,000,000,000,000 numbers for X and y"),
+        (lambda: d2lmini.synthetic_data([1.0] * 10, 0.0, 10**8), r"^num_examples=100,000,000 would need 1,100,000,000 numbers"),
+        (lambda: d2lmini.house_data(10**12), r"^num_houses=1,000,000,000,000 would need 3,000,000,000,000 numbers"),
+    ],
+)
+def test_data_sizes_are_checked_before_allocating(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_data_iter_batches_are_copies_in_both_orders(shuffle):
+    X, y = indexed_data(6)
+    X_before, y_before = X.clone(), y.clone()
+    for Xb, yb in d2lmini.data_iter(X, y, 4, shuffle=shuffle, generator=gen()):
+        Xb.zero_()
+        yb.fill_(-1.0)
+    assert torch.equal(X, X_before) and torch.equal(y, y_before)
+
+
+@pytest.mark.parametrize("flag", ["no", 0, 1, None, torch.tensor(False)])
+def test_data_iter_shuffle_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match=r"^shuffle must be True or False, got "):
+        d2lmini.data_iter(*indexed_data(4), 2, shuffle=flag)
+
+
+def test_check_bool_accepts_python_and_numpy_bools():
+    assert v.check_bool("f", True) is True and v.check_bool("f", np.bool_(False)) is False

@@ -167,3 +167,33 @@ def test_generated_data_can_move_to_any_device(device):
     assert torch.equal(X, X_ref) and torch.equal(y, y_ref)
     moved = X.to(device)
     assert on(moved, device) and torch.equal(moved.cpu(), X_ref)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_linreg_builds_plain_numbers_on_the_device_of_x(device):
+    X, _, Xn, _ = problem(device)
+    y_hat = d2lmini.linreg(X, [1.0, -2.0, 0.25], 0.5)  # a list w and a Python-float b have no device of their own
+    assert on(y_hat, device)
+    np.testing.assert_allclose(y_hat.cpu().numpy(), Xn @ np.array([1.0, -2.0, 0.25]) + 0.5, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_likelihood_helpers_stay_finite_on_the_device(device):
+    zero = torch.zeros(1, device=device)
+    nll = d2lmini.gaussian_nll(zero, zero, 1e19)
+    assert on(nll, device) and nll.dtype == torch.float32
+    assert float(nll) == pytest.approx(0.5 * np.log(2 * np.pi) + 19 * np.log(10), rel=1e-6)
+    density = d2lmini.normal_pdf(torch.tensor([3e-39, 1.0], device=device), sigma=1e-39)
+    assert on(density, device)
+    z = float(torch.tensor(3e-39)) / 1e-39
+    assert float(density[0]) == pytest.approx(np.exp(-0.5 * z * z) / (np.sqrt(2 * np.pi) * 1e-39), rel=1e-5)
+    assert float(density[1]) == 0.0
+
+
+@pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA device beside the CPU")
+def test_losses_name_the_devices_when_they_differ():
+    y = torch.ones(3, device="cuda")
+    with pytest.raises(ValueError, match=r"y_hat is on cuda.* but y is on cpu"):
+        d2lmini.squared_loss(y, y.cpu())
+    with pytest.raises(ValueError, match=r"y is on cuda.* but y_hat is on cpu"):
+        d2lmini.gaussian_nll(y, y.cpu(), 1.0)

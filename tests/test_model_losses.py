@@ -150,3 +150,33 @@ def test_squared_loss_rejects_bad_input(y_hat, y, exc, match):
 def test_linreg_refuses_a_boolean_bias():
     with pytest.raises(TypeError, match="b must be"):
         d2lmini.linreg(torch.ones(2, 1), torch.ones(1), True)
+
+
+# ---------------------------------------------------------------- issue 11: plain numbers take X's device and dtype
+
+
+def test_linreg_builds_a_python_bias_and_list_weights_on_the_device_of_x():
+    # torch's default device is "meta" inside this block: a bias or weights built there (or on
+    # the CPU while X is on a GPU) would be on another device than X and fail the device check
+    X = torch.tensor(X_NP, dtype=torch.float32)
+    w = torch.tensor(W_NP, dtype=torch.float32)
+    with torch.device("meta"):
+        y_float_b = d2lmini.linreg(X, w, 0.5)
+        y_list_w = d2lmini.linreg(X, W_NP.tolist(), torch.tensor(0.5, device="cpu"))
+    for y_hat in (y_float_b, y_list_w):
+        assert y_hat.device.type == "cpu"
+        np.testing.assert_allclose(y_hat.numpy(), X_NP @ W_NP + 0.5, rtol=1e-5, atol=1e-6)
+
+
+def test_linreg_converts_plain_numbers_in_the_dtype_of_x():
+    X = torch.tensor(X_NP[:, :1])  # float64
+    y_hat = d2lmini.linreg(X, [1e300], 0.0)  # fine in float64, beyond float32
+    assert y_hat.dtype == torch.float64
+    np.testing.assert_allclose(y_hat.numpy(), X_NP[:, 0] * 1e300, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"^b holds values as large as 1e\+05 in magnitude, beyond the range of torch.float16"):
+        d2lmini.linreg(X.half(), torch.ones(1, dtype=torch.float16), 1e5)  # was a silent inf
+
+
+def test_squared_loss_refuses_a_complex_numpy_answer():
+    with pytest.raises(TypeError, match=r"^y must hold real numbers"):
+        d2lmini.squared_loss(torch.ones(2), np.array([1.0 + 1.0j, 1.0]))

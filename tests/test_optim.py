@@ -390,3 +390,206 @@ def test_fit_sgd_rejects_mismatched_devices():
 def test_fit_least_squares_refuses_an_empty_dataset():
     with pytest.raises(ValueError, match="X and y must hold at least one example"):
         d2lmini.fit_least_squares(torch.ones(0, 2), torch.ones(0))
+
+
+# ---------------------------------------------------------------- issue 11: rank at the data's precision
+
+
+def lstsq_rank_warning(X: torch.Tensor, y: torch.Tensor) -> tuple[bool, torch.Tensor, torch.Tensor]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        w, b = d2lmini.fit_least_squares(X, y)
+    warned = any(issubclass(c.category, d2lmini.RankDeficientWarning) for c in caught)
+    return warned, w, b
+
+
+def test_fit_least_squares_float32_area_in_two_units_is_rank_deficient():
+    # chapter 03's motivating case: the area in m^2 and the same area in ft^2, both stored in float32
+    X, price = d2lmini.house_data(1000, generator=gen(0))
+    area = X[:, 0]
+    factor = 10.7639
+    two_units = torch.stack([area, area * factor], dim=1)
+    assert two_units.dtype == torch.float32
+    with pytest.warns(d2lmini.RankDeficientWarning, match=r"rank 2 but 3 columns at the precision of torch.float32"):
+        w, b = d2lmini.fit_least_squares(two_units, price)
+    # truth: fit on the area alone in float64, then the minimum-norm split of its slope s over
+    # w1 + factor * w2 = s, which is s / (1 + factor^2) * (1, factor); not weights in the thousands
+    (s, intercept), *_ = np.linalg.lstsq(
+        np.column_stack([area.double().numpy(), np.ones(1000)]), price.double().numpy(), rcond=None
+    )
+    np.testing.assert_allclose(w.double().numpy(), s / (1 + factor**2) * np.array([1.0, factor]), rtol=1e-4)
+    assert float(b) == pytest.approx(intercept, rel=1e-4)
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_fit_least_squares_catches_every_float32_rounded_duplicate(standardize):
+    # 300 random designs whose second column is the first times a random factor, rounded to
+    # float32 (and optionally standardised in float32): every one is rank-deficient
+    rng = np.random.default_rng(11)
+    missed = []
+    for trial in range(300):
+        n = int(rng.integers(3, 2000))
+        factor = float(np.exp(3 * rng.normal()))
+        first = torch.tensor(rng.uniform(40, 200, n), dtype=torch.float32)
+        columns = [first, first * factor]
+        if rng.random() < 0.5:  # sometimes an independent third column
+            columns.append(torch.tensor(rng.uniform(0, 60, n), dtype=torch.float32))
+        X = torch.stack(columns, dim=1)
+        if standardize:
+            X = (X - X.mean(0)) / X.std(0)
+        y = torch.tensor(rng.normal(size=n), dtype=torch.float32)
+        warned, _, _ = lstsq_rank_warning(X, y)
+        if not warned:
+            missed.append((trial, n, factor))
+    assert missed == []
+
+
+def test_fit_least_squares_well_conditioned_float32_designs_do_not_warn():
+    rng = np.random.default_rng(12)
+    for _ in range(100):
+        d = int(rng.integers(1, 8))
+        n = int(rng.integers(d + 2, 3000))
+        X = torch.tensor(rng.normal(size=(n, d)) * rng.uniform(0.1, 100, size=d) + rng.normal(size=d), dtype=torch.float32)
+        y = torch.tensor(rng.normal(size=n), dtype=torch.float32)
+        warned, w, b = lstsq_rank_warning(X, y)
+        assert not warned, (n, d)
+        w_np, b_np, rank = numpy_lstsq(X.double().numpy(), y.double().numpy())
+        assert rank == d + 1
+        np.testing.assert_allclose(w.double().numpy(), w_np, rtol=1e-4, atol=1e-5)
+    # the course's housing data and chapter 08's nearly (but resolvably) dependent copy
+    for n in (100, 1000):
+        X, price = d2lmini.house_data(n, generator=gen(n))
+        assert not lstsq_rank_warning(X, price)[0]
+    x = torch.randn(100, 1, generator=gen(4))
+    nearly = torch.cat([x, x], dim=1) + 0.001 * torch.randn(100, 2, generator=gen(5))
+    assert not lstsq_rank_warning(nearly, 3 * x[:, 0] + 1)[0]
+
+
+def test_fit_least_squares_judges_rank_at_the_precision_of_the_dtype():
+    # the second column differs from 3x the first by 1e-9 relative: real information in float64,
+    # below the rounding of float32
+    rng = np.random.default_rng(13)
+    first = rng.uniform(1, 2, 500)
+    second = 3 * first * (1 + 1e-9 * rng.normal(size=500))
+    X64 = torch.tensor(np.column_stack([first, second]))
+    y64 = torch.tensor(rng.normal(size=500))
+    assert not lstsq_rank_warning(X64, y64)[0]
+    warned, w, b = lstsq_rank_warning(X64.float(), y64.float())
+    assert warned
+    assert w.dtype == torch.float32 and torch.isfinite(w).all() and float(w.abs().max()) < 10
+
+
+# ---------------------------------------------------------------- issue 11: sgd refuses NaN steps
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_sgd_refuses_a_non_finite_gradient_and_moves_nothing(bad):
+    p, q = make_param(1.0), make_param(2.0)
+    q.grad = torch.tensor([bad])
+    with pytest.raises(ValueError, match=r"params\[1\]\.grad holds 1 NaN or infinite values.*no parameter was updated"):
+        d2lmini.sgd([p, q], 0.1)
+    assert p.item() == 1.0 and q.item() == 2.0  # neither moved, not even the one before the bad gradient
+    assert p.grad.item() == 3.0  # and the gradients were kept for inspection
+
+
+def test_sgd_refuses_a_step_that_overflows():
+    p = torch.tensor([1.0], requires_grad=True)
+    p.grad = torch.tensor([1e30])
+    with pytest.raises(ValueError, match=r"lr \* params\[0\]\.grad overflows torch.float32 \(lr=10000000000\.0\)"):
+        d2lmini.sgd([p], 1e10)  # 1e40 is beyond float32
+    assert p.item() == 1.0
+
+
+@pytest.mark.parametrize("params, got", [(None, "NoneType"), (5, "int"), ("wb", "str"), (2.5, "float")])
+def test_sgd_names_params_when_it_is_not_an_iterable_of_tensors(params, got):
+    with pytest.raises(TypeError, match=rf"^params must be an iterable of tensors such as \[w, b\], got {got}$"):
+        d2lmini.sgd(params, 0.1)
+
+
+# ---------------------------------------------------------------- issue 11: divergence vs a large loss
+
+
+def test_fit_sgd_float16_labels_around_400_do_not_diverge():
+    # 0.5 * 400^2 = 80000 exceeds float16's largest number (65504), but the parameters and residuals fit
+    g = gen(0)
+    X = torch.randn(64, 1, generator=g).half()
+    y = torch.full((64,), 400.0, dtype=torch.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = d2lmini.fit_sgd(X, y, lr=1e-4, batch_size=8, num_epochs=2, generator=gen(1), track_path=True)
+    assert result.diverged is False
+    assert result.w.dtype == torch.float16 and result.epoch_losses.dtype == torch.float32
+    assert torch.isfinite(result.epoch_losses).all() and torch.isfinite(result.step_losses).all()
+    # the recorded loss is the half-MSE of the returned parameters, computed here in float64
+    by_hand = half_mse(X.double().numpy(), y.double().numpy(), result.w.double().numpy(), float(result.b))
+    assert by_hand > 65504
+    # (fit_sgd's residuals are float16 numbers, rounded to about 5e-4 relative)
+    assert float(result.epoch_losses[-1]) == pytest.approx(by_hand, rel=2e-3)
+    # and the first step loss is the loss at the starting point
+    start = result.path[0].double().numpy()
+    assert float(result.step_losses[0]) == pytest.approx(
+        half_mse(X[result_order_first_batch(X, 8)].double().numpy(), y[:8].double().numpy(), start[:1], start[1]),
+        rel=2e-3,
+    )
+
+
+def result_order_first_batch(X: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """The rows of fit_sgd's first minibatch with generator gen(1): the initial weights draw first, then the shuffle."""
+    g = gen(1)
+    torch.randn(X.shape[1], generator=g)
+    return torch.randperm(X.shape[0], generator=g)[:batch_size]
+
+
+def test_fit_sgd_records_a_float32_loss_whose_sum_of_squares_would_overflow():
+    # residuals of 1e18 on 1000 examples: the sum of squares (1e39) overflows float32, the mean (1e36) does not
+    X = torch.zeros(1000, 1)
+    y = torch.full((1000,), 1e18)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = d2lmini.fit_sgd(X, y, lr=1e-30, batch_size=1000, num_epochs=2, generator=gen())
+    assert result.diverged is False
+    np.testing.assert_allclose(result.epoch_losses.numpy(), [0.5e36, 0.5e36], rtol=1e-6)
+
+
+def test_fit_sgd_parameter_overflow_is_a_divergence():
+    X, y = easy_data(100)
+    with pytest.warns(RuntimeWarning, match=r"diverged in epoch 1: .*float16.* with lr=1000000\.0") as record:
+        result = d2lmini.fit_sgd(X.half(), y.half(), lr=1e6, batch_size=10, num_epochs=3, generator=gen(), track_path=True)
+    assert len(record) == 1
+    assert result.diverged is True and len(result.epoch_losses) == 1
+    assert torch.equal(torch.cat([result.w, result.b.reshape(1)]), result.path[0])  # the last finite parameters
+
+
+def test_fit_sgd_refuses_labels_beyond_the_dtype_of_x():
+    X = torch.ones(4, 1, dtype=torch.float16)
+    with pytest.raises(ValueError, match=r"y holds values as large as 1e\+05 in magnitude, beyond the range of torch.float16"):
+        d2lmini.fit_sgd(X, torch.full((4,), 1e5), lr=0.1, batch_size=2, num_epochs=1)
+
+
+def test_fit_sgd_refuses_data_whose_loss_is_beyond_float32_from_the_start():
+    with pytest.raises(ValueError, match=r"X and y are too large for torch.float32: the loss at the starting weights is 5e\+39"):
+        d2lmini.fit_sgd(torch.zeros(3, 1), torch.full((3,), 1e20), lr=0.1, batch_size=1, num_epochs=1)
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, match",
+    [
+        (torch.ones(4, 1), {"num_epochs": 10**12}, r"num_epochs=1,000,000,000,000 would need 4,000,000,000,000 numbers "
+         r"for the step losses \(4 steps per epoch\), more than the 100,000,000 allowed; lower num_epochs or raise batch_size"),
+        (torch.ones(4, 1), {"num_epochs": 10**8}, r"num_epochs=100,000,000 would need 400,000,000 numbers"),
+        (torch.ones(4, 200), {"num_epochs": 200_000, "track_path": True}, r"num_epochs=200,000 would need 160,800,201 numbers for the path"),
+    ],
+)
+def test_fit_sgd_checks_sizes_before_allocating(X, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        d2lmini.fit_sgd(X, torch.ones(X.shape[0]), lr=0.1, batch_size=1, **{"num_epochs": 1, **kwargs})
+
+
+@pytest.mark.parametrize("flag", ["yes", 1, 0, None, torch.tensor(True)])
+def test_fit_sgd_track_path_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match=r"^track_path must be True or False, got "):
+        d2lmini.fit_sgd(XS, YS, lr=0.1, batch_size=4, num_epochs=1, track_path=flag)
+
+
+def test_fit_sgd_track_path_accepts_numpy_bools():
+    assert d2lmini.fit_sgd(XS, YS, lr=0.1, batch_size=4, num_epochs=1, track_path=np.bool_(True)).path is not None

@@ -221,3 +221,117 @@ def test_normal_pdf_survives_a_tiny_sigma():
     # sigma**2 underflows to 0 for sigma = 1e-200; the density at the mean is 1/(sqrt(2 pi) sigma).
     sigma = 1e-200
     assert d2lmini.normal_pdf(0.0, sigma=sigma) == pytest.approx(1 / (math.sqrt(2 * math.pi) * sigma))
+
+
+# ---------------------------------------------------------------- issue 11: log space, finite wherever representable
+
+
+HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
+
+
+def nll_in_logs(residuals, sigma):
+    """The NLL written with log(sigma) and (r / sigma)^2, in Python floats: the truth for extreme sigma."""
+    return sum(HALF_LOG_TWO_PI + math.log(sigma) + 0.5 * (r / sigma) ** 2 for r in residuals)
+
+
+@pytest.mark.parametrize(
+    "residuals, sigma",
+    [
+        ([0.0], 1e19),  # sigma**2 = 1e38 * ... overflows float32: the answer is 0.5 log(2 pi) + log(1e19) = 44.67
+        ([0.0, 0.0], 1e-30),  # sigma**2 underflows float32 to 0: 0 / 0 was NaN
+        ([3e-30, -1e-30], 1e-30),  # residuals on the scale of sigma
+        ([1.0, -2.0], 1e300),  # sigma beyond float32's range altogether
+        ([0.0], 1e-300),
+        ([5e-300], 1e-300),
+    ],
+)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_gaussian_nll_is_finite_for_extreme_sigma(residuals, sigma, dtype):
+    y = torch.tensor(residuals, dtype=torch.float64).to(dtype)
+    truth = nll_in_logs(y.double().tolist(), sigma)  # with the residuals as stored in dtype
+    nll = d2lmini.gaussian_nll(y, torch.zeros_like(y), sigma)
+    assert nll.dtype == dtype
+    assert math.isfinite(float(nll))
+    assert float(nll) == pytest.approx(truth, rel=1e-6 if dtype == torch.float32 else 1e-12)
+
+
+def test_gaussian_nll_one_zero_residual_at_sigma_1e19_is_44_67():
+    nll = d2lmini.gaussian_nll(torch.zeros(1), torch.zeros(1), 1e19)
+    assert float(nll) == pytest.approx(44.668055300091545, rel=1e-6)  # 0.5 log(2 pi) + 19 log(10)
+
+
+def test_gaussian_nll_float16_labels_at_ordinary_sigma():
+    # a residual of 300 squares to 90000, beyond float16's 65504; the NLL itself, 45000.92, is not
+    y = torch.tensor([0.0, 1.0], dtype=torch.float16)
+    y_hat = torch.tensor([300.0, 1.0], dtype=torch.float16)
+    nll = d2lmini.gaussian_nll(y, y_hat, 1.0)
+    truth = 2 * HALF_LOG_TWO_PI + 0.5 * 300.0**2
+    assert nll.dtype == torch.float16
+    assert float(nll) == float(torch.tensor(truth, dtype=torch.float16))  # the float16 nearest the truth
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_gaussian_nll_fitting_log_sigma_has_a_finite_loss_and_gradient(dtype):
+    # sigma = exp(log_sigma) with log_sigma = -60: sigma^2 ~ 8e-53 underflows float32
+    log_sigma = torch.tensor(-60.0, dtype=dtype, requires_grad=True)
+    scaled = [0.5, -1.0, 2.0]  # residuals in units of sigma
+    y = torch.tensor([c * math.exp(-60.0) for c in scaled], dtype=dtype)
+    y_hat = torch.zeros(3, dtype=dtype, requires_grad=True)
+    nll = d2lmini.gaussian_nll(y, y_hat, log_sigma.exp())
+    nll.backward()
+    sum_sq = sum(c * c for c in scaled)
+    # NLL = n (0.5 log 2 pi + log sigma) + 0.5 sum (r / sigma)^2 ; d/d log_sigma = n - sum (r / sigma)^2
+    assert float(nll.detach()) == pytest.approx(3 * (HALF_LOG_TWO_PI - 60.0) + 0.5 * sum_sq, rel=1e-6)
+    assert log_sigma.grad.dtype == dtype
+    assert float(log_sigma.grad) == pytest.approx(3 - sum_sq, rel=1e-5)
+    # d/d y_hat_i = -(y_i - y_hat_i) / sigma^2 = -c_i / sigma, about 1e26: large but finite in float32
+    expected = [-c / math.exp(-60.0) for c in scaled]
+    np.testing.assert_allclose(y_hat.grad.double().numpy(), expected, rtol=1e-5)
+
+
+def test_gaussian_nll_result_dtype_follows_the_inputs():
+    y32, y64 = torch.zeros(2), torch.zeros(2, dtype=torch.float64)
+    assert d2lmini.gaussian_nll(y32, y32, 1.0).dtype == torch.float32
+    assert d2lmini.gaussian_nll(y32, y64, 1.0).dtype == torch.float64
+    sigma64 = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    assert d2lmini.gaussian_nll(y32, y32, sigma64).dtype == torch.float64
+
+
+def test_normal_pdf_float_far_in_the_tail_is_zero_not_an_overflow_error():
+    assert d2lmini.normal_pdf(1e155) == 0.0  # (x / sigma)**2 overflows a Python float
+    assert d2lmini.normal_pdf(2e154, mu=-2e154) == 0.0
+    assert d2lmini.normal_pdf(1e308, mu=-1e308, sigma=1.0) == 0.0  # x - mu overflows
+    assert d2lmini.normal_pdf(1.0, sigma=1e-200) == 0.0
+
+
+def test_normal_pdf_float_peak_beyond_float64_is_infinite_not_an_error():
+    # 1 / (sqrt(2 pi) * 1e-320) is about 4e319, beyond float64's 1.8e308
+    assert d2lmini.normal_pdf(0.0, sigma=1e-320) == math.inf
+    # one standard deviation away at sigma = 1e-300 the density is still representable
+    assert d2lmini.normal_pdf(1e-300, sigma=1e-300) == pytest.approx(math.exp(-0.5 - 0.5 * math.log(2 * math.pi) + 300 * math.log(10)), rel=1e-12)
+
+
+def test_normal_pdf_tensor_with_tiny_sigma():
+    # float32 x; sigma = 1e-39 is a float32 subnormal and 1 / (sqrt(2 pi) sigma) ~ 4e38 overflows float32,
+    # but the density three sigmas out, about 4.4e36, does not
+    x = torch.tensor([3e-39, 1.0, 0.0])
+    p = d2lmini.normal_pdf(x, sigma=1e-39)
+    assert p.dtype == torch.float32
+    z = float(x[0]) / 1e-39  # the float32 value of x, in units of sigma
+    assert float(p[0]) == pytest.approx(math.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * 1e-39), rel=1e-5)
+    assert float(p[1]) == 0.0  # 1e39 standard deviations out: zero, not inf * 0 = NaN
+    assert float(p[2]) == math.inf  # the peak, 4e38, is beyond float32's range
+
+
+def test_normal_pdf_numpy_tail_is_quiet_and_keeps_float32():
+    with np.errstate(all="raise"):
+        p = d2lmini.normal_pdf(np.array([1e155, 0.0]))
+    np.testing.assert_array_equal(p, [0.0, 1 / math.sqrt(2 * math.pi)])
+    p32 = d2lmini.normal_pdf(np.array([0.0, 1.0], dtype=np.float32))
+    assert p32.dtype == np.float32
+
+
+@pytest.mark.parametrize("x", [10**400, -(10**400)])
+def test_normal_pdf_refuses_an_integer_too_large_for_a_float(x):
+    with pytest.raises(ValueError, match=r"^x is too large for a floating-point number"):
+        d2lmini.normal_pdf(x)

@@ -324,3 +324,18 @@ def test_set_figsize_rejects_bad_sizes_and_leaves_settings_alone(figsize):
         with pytest.raises(ValueError, match=r"figsize must be two positive numbers"):
             d2lmini.set_figsize(figsize)
         assert tuple(matplotlib.rcParams["figure.figsize"]) == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"legend": True}, r"legend must be a list of strings, one per curve, got bool True"),
+        ({"legend": "ab"}, r"legend must be a list of strings, one per curve, got str 'ab'"),
+        ({"legend": ["a", 2]}, r"legend\[1\] must be a string, got int 2"),
+        ({"fmts": "r-"}, r"fmts must be a list of strings, one per curve, got str 'r-'"),
+    ],
+)
+def test_plot_refuses_labels_and_formats_that_are_not_lists_of_strings(kwargs, message):
+    # A bare string would be split into one-letter labels; a bool has no length at all.
+    with pytest.raises(TypeError, match=message):
+        d2lmini.plot([0, 1], [[0, 1], [1, 0]], **kwargs)
