@@ -1,20 +1,28 @@
 """Tests for d2lmini.exercises.check: right answers pass, wrong ones fail with a counterexample.
 
 The answers below are written independently of the module (NumPy, math, torch.distributions),
-so a wrong reference inside ``check`` would make a correct answer fail here.
+so a wrong reference inside ``check`` would make a correct answer fail here.  Answers that try
+to fool the check (tensor subclasses, complex, sparse or meta tensors, objects whose methods
+raise, huge results) must get a short verdict, never a pass or a traceback, and each common
+slip must get its hint while right answers and other slips do not.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+import d2lmini.exercises as exercises
 from d2lmini.exercises import LABELS, check
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------- answers that must pass
 
@@ -125,8 +133,74 @@ def poisson_distribution(log_rate, k):
     return -torch.distributions.Poisson(log_rate.exp()).log_prob(k).sum()
 
 
+def mean_as_parameter(x):
+    return torch.nn.Parameter(x.mean())  # a tensor subclass that does not lie is fine
+
+
+def augment_cat(X):
+    return torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1)
+
+
+def augment_numpy(X):
+    return np.hstack([X.numpy(), np.ones((X.shape[0], 1))])
+
+
+def augment_pad(X):
+    return torch.nn.functional.pad(X, (0, 1), value=1.0)
+
+
+def gram_numpy(X, sigma):
+    A = X.numpy()
+    extra = np.diag([A.shape[0] * sigma**2] * (A.shape[1] - 1) + [0.0])
+    return A.T @ A + extra
+
+
+def gram_by_hand(X, sigma):
+    # entry (j, k): sum_i (x_ij + e_ij)(x_ik + e_ik); only e_ij^2 survives the expectation, and only off the ones
+    n, m = X.shape
+    rows = X.tolist()
+    out = [[sum(r[j] * r[k] for r in rows) for k in range(m)] for j in range(m)]
+    for j in range(m - 1):
+        out[j][j] += n * sigma * sigma
+    return torch.tensor(out)
+
+
+def min_norm_lstsq(X, y):
+    return np.linalg.lstsq(X.numpy(), y.numpy(), rcond=None)[0]
+
+
+def min_norm_svd(X, y):
+    U, s, Vt = np.linalg.svd(X.numpy(), full_matrices=False)
+    keep = s > s.max() * max(X.shape) * np.finfo(float).eps
+    return Vt[keep].T @ ((U[:, keep].T @ y.numpy()) / s[keep])
+
+
+def min_norm_small_ridge(X, y):
+    A, b = X.numpy(), y.numpy()
+    return np.linalg.solve(A.T @ A + 1e-10 * np.eye(A.shape[1]), A.T @ b)
+
+
+def log_price_numpy(X, price):
+    A = np.hstack([X.numpy(), np.ones((X.shape[0], 1))])
+    u = np.linalg.lstsq(A, np.log(price.numpy()), rcond=None)[0]
+    return u[:-1], float(u[-1])
+
+
+def log_price_normal_equations(X, price):
+    A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1)
+    u = torch.linalg.solve(A.T @ A, A.T @ price.log())
+    return [u[:-1], u[-1]]  # a list is as good a pair as a tuple
+
+
 CORRECT = {
-    "ex1-squared": [lambda x: x.mean(), mean_numpy, mean_by_hand, mean_as_one_element_float32, mean_then_vandalise],
+    "ex1-squared": [
+        lambda x: x.mean(),
+        mean_numpy,
+        mean_by_hand,
+        mean_as_one_element_float32,
+        mean_then_vandalise,
+        mean_as_parameter,
+    ],
     "ex1-absolute": [lambda x: x.median(), lower_median, upper_median, midpoint_median, between_the_middles],
     "ex3-quadratic-features": [
         quad_reference_order,
@@ -135,7 +209,11 @@ CORRECT = {
         quad_upper_triangle_loop,
         quad_float32,
     ],
+    "ex2-augment": [augment_cat, augment_numpy, augment_pad],
+    "ex4-noisy-gram": [gram_numpy, gram_by_hand],
+    "ex4-min-norm": [min_norm_lstsq, min_norm_svd, min_norm_small_ridge, lambda X, y: torch.linalg.pinv(X) @ y],
     "ex5-laplace-nll": [laplace_math, laplace_torch_float32, laplace_distribution],
+    "ex7-log-price": [log_price_numpy, log_price_normal_equations],
     "ex6-compose": [lambda W1, b1, W2, b2: (W1 @ W2, b1 @ W2 + b2), compose_numpy, compose_by_pushing_the_identity],
     "ex8-poisson-nll": [
         poisson_math,
@@ -165,8 +243,51 @@ def quad_duplicate_column(X):
     return F
 
 
+def gram_noise_on_the_ones_too(X, sigma):
+    return X.T @ X + len(X) * sigma**2 * torch.eye(X.shape[1], dtype=X.dtype)
+
+
+def min_norm_plus_null_vector(X, y):
+    w = torch.linalg.pinv(X) @ y
+    null = torch.linalg.svd(X).Vh[-1]  # a direction with X v = 0 when X is rank deficient
+    return w + null if X.shape[1] > torch.linalg.matrix_rank(X) else w + 1.0
+
+
+def min_norm_ridge_too_strong(X, y):
+    return torch.linalg.solve(X.T @ X + torch.eye(X.shape[1], dtype=X.dtype), X.T @ y)
+
+
+def log_price_on_the_price(X, price):
+    A = np.hstack([X.numpy(), np.ones((X.shape[0], 1))])
+    u = np.linalg.lstsq(A, price.numpy(), rcond=None)[0]
+    return u[:-1], u[-1]
+
+
+def log_price_base_ten(X, price):
+    A = np.hstack([X.numpy(), np.ones((X.shape[0], 1))])
+    u = np.linalg.lstsq(A, np.log10(price.numpy()), rcond=None)[0]
+    return u[:-1], u[-1]
+
+
 WRONG = {
     "ex1-squared": [lambda x: x.median(), lambda x: x[0], lambda x: x.sum(), lambda x: "4"],
+    "ex2-augment": [
+        lambda X: X,
+        lambda X: torch.cat([torch.ones(len(X), 1, dtype=X.dtype), X], dim=1),
+        lambda X: torch.cat([X, torch.zeros(len(X), 1, dtype=X.dtype)], dim=1),
+        lambda X: torch.cat([X, torch.ones(1, X.shape[1], dtype=X.dtype)], dim=0),
+    ],
+    "ex4-noisy-gram": [
+        lambda X, sigma: X.T @ X,
+        gram_noise_on_the_ones_too,
+        lambda X, sigma: X.T @ X + sigma**2,
+    ],
+    "ex4-min-norm": [
+        lambda X, y: torch.zeros(X.shape[1], dtype=X.dtype),
+        min_norm_plus_null_vector,
+        min_norm_ridge_too_strong,
+    ],
+    "ex7-log-price": [log_price_on_the_price, log_price_base_ten, lambda X, price: (X[0], price.log().mean())],
     "ex1-absolute": [lambda x: x.mean(), lambda x: x.max(), lambda x: (x.min() + x.max()) / 2],
     "ex3-quadratic-features": [
         lambda X: torch.cat([X, X**2], dim=1),
@@ -198,19 +319,20 @@ WRONG = {
 
 def test_every_label_is_covered_here():
     assert set(CORRECT) == set(LABELS) == set(WRONG)
+    assert len(LABELS) == 10
     assert all(len(answers) >= 2 for answers in WRONG.values())
 
 
 @pytest.mark.parametrize(("label", "answer"), [(label, a) for label in LABELS for a in CORRECT[label]])
 def test_correct_answers_pass(label, answer, capsys):
-    assert check(label, answer) is True
+    assert bool(check(label, answer)) is True
     out = capsys.readouterr().out
     assert out.startswith(f"✓ {label}: correct")
 
 
 @pytest.mark.parametrize(("label", "answer"), [(label, a) for label in LABELS for a in WRONG[label]])
 def test_wrong_answers_fail_with_a_counterexample(label, answer, capsys):
-    assert check(label, answer) is False
+    assert bool(check(label, answer)) is False
     out = capsys.readouterr().out
     assert out.startswith(f"✗ {label}:")
     assert "input:" in out  # the counterexample input ...
@@ -254,14 +376,14 @@ def test_exceptions_in_the_learners_code_are_reported_not_raised(capsys):
     def broken(x):
         raise RuntimeError("not written yet")
 
-    assert check("ex1-squared", broken) is False
+    assert bool(check("ex1-squared", broken)) is False
     out = capsys.readouterr().out
     assert "raised RuntimeError: not written yet" in out
     assert "input: x =" in out
 
 
 def test_shape_mismatch_in_compose_is_explained(capsys):
-    assert check("ex6-compose", lambda W1, b1, W2, b2: (torch.cat([W1 @ W2, W1 @ W2]), b2)) is False
+    assert bool(check("ex6-compose", lambda W1, b1, W2, b2: (torch.cat([W1 @ W2, W1 @ W2]), b2))) is False
     out = capsys.readouterr().out
     assert "expected W of shape (2, 2) and b of shape (2,)" in out
 
@@ -288,3 +410,232 @@ def test_package_import_does_not_load_exercises():
     code = "import sys, d2lmini; print('d2lmini.exercises' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# ---------------------------------------------------------------- answers that try to fool or break the check
+
+
+class AllCloseLiar(torch.Tensor):
+    """A tensor subclass whose __torch_function__ says every comparison is close."""
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func in (torch.allclose, torch.Tensor.allclose, torch.isclose, torch.Tensor.isclose):
+            return True if func in (torch.allclose, torch.Tensor.allclose) else torch.tensor(True)
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+class ZeroDispatch(torch.Tensor):
+    """A wrapper subclass whose every operation returns zeros: its values cannot be trusted."""
+
+    @staticmethod
+    def __new__(cls, shape):
+        return torch.Tensor._make_wrapper_subclass(cls, shape, dtype=torch.float64)
+
+    @classmethod
+    def __torch_dispatch__(cls, func, types, args=(), kwargs=None):
+        return torch.zeros(1)
+
+
+class ReprRaises:
+    def __repr__(self):
+        raise RuntimeError("no repr for you")
+
+    __str__ = __repr__
+
+
+class LenRaises(tuple):
+    def __len__(self):
+        raise RuntimeError("no len for you")
+
+
+class StrRaises(Exception):
+    def __str__(self):
+        raise RuntimeError("no message")
+
+
+def verdict_of(label, answer, capsys):
+    """Run check; return (passed, printed text). check must never raise for any answer."""
+    passed = bool(check(label, answer))
+    return passed, capsys.readouterr().out
+
+
+def test_a_tensor_subclass_cannot_fool_allclose(capsys):
+    assert torch.allclose(torch.tensor(123.0).as_subclass(AllCloseLiar), torch.tensor(4.0))  # the trap is real
+    passed, out = verdict_of("ex1-squared", lambda x: torch.tensor(123.0).as_subclass(AllCloseLiar), capsys)
+    assert not passed and "expected 4.0000, your function returned 123.0000" in out
+    liar_pair = lambda W1, b1, W2, b2: (W2.as_subclass(AllCloseLiar), b2.as_subclass(AllCloseLiar))  # noqa: E731
+    assert verdict_of("ex6-compose", liar_pair, capsys)[0] is False
+    honest = lambda x: x.mean().as_subclass(AllCloseLiar)  # noqa: E731 - the right value in the same subclass
+    assert verdict_of("ex1-squared", honest, capsys)[0] is True
+
+
+def test_a_tensor_subclass_that_overrides_dispatch_is_refused(capsys):
+    passed, out = verdict_of("ex1-squared", lambda x: ZeroDispatch(()), capsys)
+    assert not passed and "cannot judge" in out and "dispatch" in out
+
+
+@pytest.mark.parametrize(
+    ("label", "answer", "words"),
+    [
+        ("ex1-squared", lambda x: np.complex128(float(x.mean()) + 1j), "complex"),
+        ("ex1-squared", lambda x: np.array([float(x.mean())], dtype=np.complex64), "complex"),
+        ("ex1-squared", lambda x: x.mean().to(torch.complex128), "complex"),
+        ("ex1-squared", lambda x: complex(float(x.mean()), 0.0), "complex"),
+        ("ex1-squared", lambda x: torch.empty((), device="meta"), "meta"),
+        ("ex1-squared", lambda x: x.mean().reshape(1).to_sparse(), "sparse"),
+        ("ex3-quadratic-features", lambda X: quad_reference_order(X).to_sparse(), "sparse"),
+        ("ex1-squared", lambda x: x.mean() > 0, "bool"),
+        ("ex1-squared", lambda x: True, "boolean"),
+        ("ex1-squared", lambda x: np.array(["4.0"]), "dtype <U3"),
+        ("ex1-squared", lambda x: 10**400, "too large"),
+        ("ex1-squared", lambda x: ReprRaises(), "__repr__ raised RuntimeError"),
+        ("ex6-compose", lambda W1, b1, W2, b2: LenRaises((W2, b2)), "your single layer differs"),
+        ("ex6-compose", lambda W1, b1, W2, b2: ReprRaises(), "expected a pair (W, b)"),
+        ("ex1-squared", lambda x: float("nan"), "NaN"),
+    ],
+)
+def test_unjudgeable_answers_get_a_verdict_not_an_exception(label, answer, words, capsys):
+    passed, out = verdict_of(label, answer, capsys)
+    assert not passed
+    assert out.startswith(f"✗ {label}:") and out.count("✗") == 1
+    assert words in out
+
+
+def test_a_bias_of_the_wrong_shape_does_not_pass_by_broadcasting(capsys):
+    def row_bias(W1, b1, W2, b2):
+        return W1 @ W2, (b1 @ W2 + b2).reshape(1, -1)  # right values, shape (1, q): x @ W + b would broadcast
+
+    passed, out = verdict_of("ex6-compose", row_bias, capsys)
+    assert not passed
+    assert "b (1, 2); expected W of shape (2, 2) and b of shape (2,)" in out
+
+
+def test_a_nested_list_of_the_right_shape_is_told_to_become_a_tensor(capsys):
+    passed, out = verdict_of("ex3-quadratic-features", lambda X: quad_reference_order(X).tolist(), capsys)
+    assert not passed
+    assert "Python list of the right shape (8, 2); convert it to a tensor" in out
+    assert "expected (8, 2)" not in out and "expected a matrix" not in out
+    passed, out = verdict_of("ex2-augment", lambda X: augment_cat(X).tolist(), capsys)
+    assert not passed and "right shape (3, 3); convert it to a tensor" in out
+
+
+@pytest.mark.parametrize(
+    ("label", "answer"),
+    [
+        ("ex1-squared", lambda x: torch.arange(1_000_000.0).reshape(1000, 1000)),
+        ("ex3-quadratic-features", lambda X: torch.arange(1_000_000.0).reshape(1000, 1000)),
+        ("ex3-quadratic-features", lambda X: [[0.5] * 1000] * 1000),
+        ("ex6-compose", lambda W1, b1, W2, b2: (torch.zeros(1000, 1000), torch.zeros(1000))),
+        ("ex2-augment", lambda X: np.zeros((1000, 1000))),
+        ("ex1-squared", lambda x: "4" * 1_000_000),
+    ],
+)
+def test_a_large_answer_is_described_in_a_few_short_lines(label, answer, capsys):
+    passed, out = verdict_of(label, answer, capsys)
+    assert not passed
+    assert len(out.splitlines()) <= 8 and max(len(line) for line in out.splitlines()) <= 300
+    assert "(1000, 1000)" in out or "(1000,)" in out or "str" in out
+
+
+def test_a_huge_or_broken_error_message_is_cut_short(capsys):
+    def loud(x):
+        raise ValueError("x" * 1_000_000)
+
+    def mute(x):
+        raise StrRaises()
+
+    passed, out = verdict_of("ex1-squared", loud, capsys)
+    assert not passed and "raised ValueError: xxx" in out and len(out) < 600
+    passed, out = verdict_of("ex1-squared", mute, capsys)
+    assert not passed and "raised StrRaises" in out
+
+
+def test_a_verdict_prints_once_and_displays_nothing_in_a_notebook(capsys):
+    from IPython.core.formatters import DisplayFormatter
+
+    for answer in (lambda x: x[0], lambda x: x.mean()):
+        verdict = check("ex1-squared", answer)
+        out = capsys.readouterr().out
+        assert out.count("ex1-squared:") == 1
+        assert DisplayFormatter().format(verdict) == ({}, {})  # no "Out[..]: False" box under the report
+        assert isinstance(verdict, exercises.Verdict)
+        assert verdict.message == out.rstrip("\n") and verdict.label == "ex1-squared"
+
+
+# ---------------------------------------------------------------- hints for common slips
+
+
+def poisson_torch_full(log_rate, k):
+    return torch.nn.functional.poisson_nll_loss(log_rate, k, log_input=True, full=True, reduction="sum")
+
+
+def poisson_torch_full_mean(log_rate, k):
+    return torch.nn.functional.poisson_nll_loss(log_rate, k, log_input=True, full=True)
+
+
+def poisson_exact(log_rate, k):
+    return (log_rate.exp() - k * log_rate + torch.lgamma(k + 1)).sum()
+
+
+def gram_with_factor(X, factor):
+    """X^T X plus factor on the diagonal entries of the feature columns (not on the last, the ones)."""
+    A = X.numpy()
+    return A.T @ A + factor * np.diag([1.0] * (A.shape[1] - 1) + [0.0])
+
+
+HINTS = [
+    # (label, the slip, text of its hint, a right answer, another wrong answer without this hint)
+    ("ex1-squared", lambda x: x.sum() / (len(x) - 1), "n - 1", lambda x: x.mean(), lambda x: x.median()),
+    ("ex5-laplace-nll", lambda y, y_hat: (math.log(0.5) + (y - y_hat).abs()).sum(), "not log(0.5)",
+     laplace_math, lambda y, y_hat: (y - y_hat).abs().sum()),
+    ("ex8-poisson-nll", poisson_torch_full, "Stirling", poisson_exact, lambda r, k: (r.exp() - k * r).sum()),
+    ("ex8-poisson-nll", poisson_torch_full_mean, "averages by default", poisson_exact, poisson_torch_full),
+    ("ex4-noisy-gram", gram_noise_on_the_ones_too, "receives no noise", gram_numpy, lambda X, s: X.T @ X),
+    ("ex4-noisy-gram", lambda X, s: gram_with_factor(X, s**2), "not sigma^2", gram_numpy, gram_noise_on_the_ones_too),
+    ("ex4-noisy-gram", lambda X, s: gram_with_factor(X, (len(X) - 1) * s**2), "you used n - 1", gram_by_hand,
+     lambda X, s: X.T @ X),
+    ("ex4-min-norm", min_norm_plus_null_vector, "is longer", min_norm_lstsq, min_norm_ridge_too_strong),
+    ("ex7-log-price", log_price_on_the_price, "fit log(price) instead", log_price_numpy, log_price_base_ten),
+    ("ex7-log-price", log_price_base_ten, "natural logarithm", log_price_numpy, log_price_on_the_price),
+    ("ex2-augment", lambda X: torch.cat([torch.ones(len(X), 1, dtype=X.dtype), X], dim=1),
+     "put the column of ones last", augment_cat, lambda X: torch.nn.functional.pad(X, (0, 1), value=0.0)),
+    ("ex2-augment", lambda X: torch.cat([X, torch.ones(1, X.shape[1], dtype=X.dtype)], dim=0), "you added a row",
+     augment_numpy, lambda X: X),
+]
+
+
+@pytest.mark.parametrize(("label", "slip", "hint", "right", "other"), HINTS)
+def test_a_common_slip_gets_its_hint_and_nothing_else_does(label, slip, hint, right, other, capsys):
+    passed, out = verdict_of(label, slip, capsys)
+    assert not passed and hint in out
+    passed, out = verdict_of(label, right, capsys)
+    assert passed and hint not in out
+    passed, out = verdict_of(label, other, capsys)
+    assert not passed and hint not in out
+
+
+def test_torchs_stirling_term_is_what_the_hint_says():
+    # poisson_nll_loss(full=True) adds k log k - k + log(2 pi k) / 2 for k > 1 (independent of d2lmini)
+    k, log_rate = torch.tensor([9.0, 1.0, 0.0], dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
+    stirling = 9 * math.log(9) - 9 + 0.5 * math.log(2 * math.pi * 9)
+    assert float(poisson_torch_full(log_rate, k)) == pytest.approx(3 - 9 * 0 + stirling)
+    assert abs(stirling - math.lgamma(10)) > 1e-3  # far above check's tolerance: the slip is caught
+
+
+# ---------------------------------------------------------------- the chapter uses a check for every exercise
+
+
+def test_every_exercise_in_the_chapter_has_a_self_check():
+    text = (ROOT / "chapters" / "08-exercises.md").read_text()
+    # the part of the chapter that a learner sees before opening each solution
+    parts = re.split(r"^### Exercise \d+", text, flags=re.M)[1:]
+    assert len(parts) == 8
+    labels_seen = []
+    for number, part in enumerate(parts, 1):
+        before_solution = part.split("{solution-start}")[0]
+        labels = re.findall(r'check\("([^"]+)"', before_solution)
+        assert labels, f"exercise {number} has no self-check before its solution"
+        assert all(label.startswith(f"ex{number}-") for label in labels)
+        labels_seen += labels
+    assert sorted(set(labels_seen)) == sorted(LABELS)
