@@ -4,9 +4,11 @@
 (learning rate x batch size) grid and draws each run.  :func:`sgd_explorer` shows those
 frames under two ``SelectionSlider`` widgets ``jslink``-ed to nested ``Stack`` widgets.
 The links run in the browser, so the sliders work the same in a running notebook and
-on the static website, where no kernel exists.  With ``live=True`` it returns sliders
-that retrain on every move instead (any learning rate, any batch size); those need a
-running kernel.
+on the static website, where no kernel exists.  ipywidgets 7 (Colab's front end) has no
+``Stack``: there the kernel swaps the frame shown by one ``Image`` when a slider moves,
+which needs a running kernel, as Colab always has.  With ``live=True`` it returns
+sliders that retrain on every move instead (any learning rate, any batch size); those
+need a running kernel too.
 
 Each picture has two layers: a background with the axes, ticks and legends, drawn once,
 and a transparent frame per run with its curves and title, laid over it.  The
@@ -26,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._validation import as_dataset, check_int, check_positive_float, check_positive_int
+from ._validation import as_dataset, check_bool, check_int, check_positive_float, check_positive_int
 from .optim import SGDResult, fit_least_squares, fit_sgd
 
 DEFAULT_LEARNING_RATES = (0.03, 0.1, 0.3, 1.0, 3.0)
@@ -71,7 +73,7 @@ class SGDFrame:
 
     @property
     def diverged(self) -> bool:
-        """True when the loss overflowed (``result.diverged``) or ended above where it started."""
+        """True when ``fit_sgd`` stopped a diverging run (``result.diverged``) or the loss ended above where it started."""
         return self.result.diverged or float(self.result.epoch_losses[-1]) > self.initial_loss
 
     @property
@@ -79,7 +81,7 @@ class SGDFrame:
         """The warning written across a diverged frame; empty for a run that made progress."""
         epochs = len(self.result.epoch_losses)
         if self.result.diverged:
-            return f"diverged in epoch {epochs}: the loss overflowed"
+            return f"diverged in epoch {epochs}: training stopped"
         if self.diverged:
             growth = float(self.result.epoch_losses[-1]) / self.initial_loss
             return f"diverging: loss grew {growth:.3g}x in {epochs} epochs"
@@ -144,6 +146,7 @@ def sgd_frames(
     X, y, learning_rates, batch_sizes, num_epochs, seed = _check_inputs(
         X, y, learning_rates, batch_sizes, num_epochs, seed
     )
+    draw = check_bool("draw", draw)
     frames = [[_run(X, y, lr, batch_size, num_epochs, seed) for batch_size in batch_sizes] for lr in learning_rates]
     if draw:
         painter = _FramePainter(X, y, num_epochs, frames[0][0].result.path[0])
@@ -331,11 +334,13 @@ class SGDExplorer:
         The shared background, under the frames.
     stack : ipywidgets.Stack or None
         One child per learning rate, each a Stack of ``Image`` frames, one per batch
-        size; None when live.
+        size; None when live or on ipywidgets 7, which has no ``Stack``.
     links : tuple of ipywidgets.Link
-        The browser-side links from the sliders to the stacks; empty when live.
+        The browser-side links from the sliders to the stacks; empty when ``stack`` is None.
     image : ipywidgets.Image or None
-        When live, the frame redrawn after each move.
+        The one frame on screen when ``stack`` is None: redrawn after each move when live,
+        else swapped by the kernel for the pre-computed frame of the sliders' grid point.
+        None when ``stack`` holds the frames.
     """
 
     widget: Any
@@ -348,7 +353,16 @@ class SGDExplorer:
     image: Any = None
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        if hasattr(self.widget, "_repr_mimebundle_"):  # ipywidgets 8
+            return self.widget._repr_mimebundle_(**kwargs)
+        # ipywidgets 7 widgets display themselves through _ipython_display_, which publishes this bundle.
+        text = repr(self.widget)
+        return {
+            "text/plain": text if len(text) <= 110 else text[:110] + "…",
+            "application/vnd.jupyter.widget-view+json": {
+                "version_major": 2, "version_minor": 0, "model_id": self.widget.model_id,
+            },
+        }
 
 
 def sgd_explorer(
@@ -368,6 +382,10 @@ def sgd_explorer(
     run in the browser, so the explorer behaves the same in a running notebook and on
     a static web page without a kernel.  The frame for ``learning_rates[i]`` and
     ``batch_sizes[j]`` carries the CSS classes ``sgd-frame`` and ``sgd-frame-{i}-{j}``.
+
+    ipywidgets 7 (Colab's front end) has no ``Stack``; there, detected by its absence,
+    the explorer shows one ``Image``, and the kernel sets its picture and its CSS classes
+    to those of the selected frame whenever a slider moves.  That needs a running kernel.
 
     With ``live=True`` the sliders retrain on every move instead, for any learning rate
     from the smallest to the largest of ``learning_rates`` and any batch size from 1 to
@@ -394,8 +412,8 @@ def sgd_explorer(
     >>> explorer = sgd_explorer(X, 3 * X[:, 0] - 1, learning_rates=[0.1, 1.0], batch_sizes=[4, 40])
     >>> explorer.lr_slider.options, explorer.batch_slider.options
     ((('0.1', 0.1), ('1', 1.0)), (('4', 4), ('40 (all)', 40)))
-    >>> len(explorer.links)  # one for the learning rate, one per learning rate for the batch size
-    3
+    >>> [[frame.diverged for frame in row] for row in explorer.frames]  # one frame per grid point
+    [[False, False], [False, False]]
     """
     if not isinstance(live, bool):
         raise TypeError(f"live must be True or False, got {type(live).__name__} {live!r}")
@@ -414,6 +432,12 @@ def sgd_explorer(
         widgets.SelectionSlider, options=[_size_option(frame.batch_size, n) for frame in frames[0]]
     )
     lr_slider.index, batch_slider.index = (len(frames) - 1) // 2, (len(frames[0]) - 1) // 2
+    background = _background(widgets, frames[0][0].background)
+    controls = _controls(widgets, ("learning rate", lr_slider), ("batch size", batch_slider))
+    if not hasattr(widgets, "Stack"):  # ipywidgets 7: the kernel swaps the frames
+        image = _swapped_frames(widgets, frames, lr_slider, batch_slider)
+        box = widgets.VBox([*controls, _overlay(widgets, background, image)])
+        return SGDExplorer(box, lr_slider, batch_slider, frames, background, image=image)
     flush = widgets.Layout(margin="0")  # one shared layout: frames sit exactly on the background
     inner = [
         widgets.Stack(
@@ -430,10 +454,23 @@ def sgd_explorer(
     links = (widgets.jslink((lr_slider, "index"), (stack, "selected_index")),) + tuple(
         widgets.jslink((batch_slider, "index"), (child, "selected_index")) for child in inner
     )
-    background = _background(widgets, frames[0][0].background)
-    controls = _controls(widgets, ("learning rate", lr_slider), ("batch size", batch_slider))
     box = widgets.VBox([*controls, _overlay(widgets, background, stack)])
     return SGDExplorer(box, lr_slider, batch_slider, frames, background, stack=stack, links=links)
+
+
+def _swapped_frames(widgets: Any, frames: list[list[SGDFrame]], lr_slider: Any, batch_slider: Any) -> Any:
+    """One ``Image`` showing ``frames[lr_slider.index][batch_slider.index]``, updated by the kernel on every move."""
+    image = widgets.Image(format="png", layout=_cell(widgets))
+
+    def show(change: object = None) -> None:
+        i, j = lr_slider.index, batch_slider.index
+        image.value = frames[i][j].png
+        image._dom_classes = ("sgd-frame", f"sgd-frame-{i}-{j}")
+
+    show()
+    lr_slider.observe(show, names="index")
+    batch_slider.observe(show, names="index")
+    return image
 
 
 def _slider(kind: Any, **kwargs: Any) -> Any:

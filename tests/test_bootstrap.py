@@ -1,109 +1,72 @@
-"""A chapter installs d2lmini by itself in a fresh kernel that has only what Colab ships.
+"""Every chapter installs d2lmini by itself in a kernel holding Colab's own packages, and changes nothing else.
 
-Colab, SageMaker Studio Lab and a reader's fresh kernel start with torch, NumPy, matplotlib,
-ipywidgets and ipykernel but without this repository's helper package. Each chapter's first
-cell (the bootstrap cell) must install ``d2lmini`` there and then the chapter must run.
+Colab starts with torch, NumPy, matplotlib, ipywidgets 7 and its own Jupyter stack, but without
+this repository's helper package. Each chapter's first cell (the bootstrap cell) must install
+``d2lmini`` there, alone, and then the chapter must run.
 
-This test builds such a kernel for real: a new virtual environment in a temporary directory
-(no system site packages, so neither this checkout's ``.venv`` nor the editable ``d2lmini``
-can leak in) holding only those libraries, at the exact versions of ``requirements.txt``
-(torch comes from the local CPU wheel that pip's find-links point at). It registers the
-environment as a Jupyter kernel, points ``D2LMINI_SOURCE`` at a copy of the checkout (what a
-clone would hold: git's tracked and untracked-but-not-ignored files; a copy so that pip's
-in-tree build writes nothing into the working tree) and executes the chapter's ``.ipynb``
-with nbclient in an empty working directory, as Colab does in ``/content``.
+The kernel is Colab's published package set (``requirements-colab.txt``: every pin taken from
+``../shared/reference/colab-runtime-2026-08.txt``, on Python 3.13; the file lists where it
+departs from Colab), built once by ``tools/colab_env.py`` and cached by its pins in
+``~/.cache/d2lmini-course/`` (first run: about 5 GB, a minute or two here; later runs only
+check that its ``pip freeze`` still equals the pins). For each chapter the test uninstalls
+d2lmini, checks the freeze, registers the environment as a Jupyter kernel, points
+``D2LMINI_SOURCE`` at a copy of the checkout (what a clone would hold: git's tracked and
+untracked-but-not-ignored files; a copy so that pip's in-tree build writes nothing into the
+working tree) and executes the notebook the Colab button opens with nbclient, in a fresh kernel
+and an empty working directory, as Colab does in ``/content``. The kernel's pip sees no index,
+only Colab's setuptools wheel for building d2lmini (``PIP_NO_INDEX``), so the bootstrap cannot
+fetch anything else.
 
-It asserts that d2lmini was absent before, that the chapter ran without an error, that the
-kernel was the new environment's Python, that d2lmini is installed there afterwards as a
-normal (not editable) install of the checkout's code, and that the bootstrap installed
-nothing but d2lmini (torch and NumPy were already satisfied, so they were left alone).
+It asserts that the chapter ran without an error in that kernel and that ``pip freeze --all``
+afterwards is the freeze before plus d2lmini, a normal (not editable) install of the checkout's
+code. The bootstrap cell's decisions and error messages are checked without a kernel below.
 
-The wheels are downloaded once (pinned, by pip, from the registry) into
-``_build/bootstrap-wheelhouse/``; the environment is built anew from them on every run, and the
-kernel's pip sees only them (``PIP_NO_INDEX``), so the bootstrap cannot fetch anything else.
-
-``make test`` runs it for the first chapter only (about 40 s here with the wheels at hand, most of
-it installing torch; the first run adds the downloads).
-``make test-bootstrap-all`` runs every chapter in one environment, uninstalling d2lmini
-before each. Select chapters with ``BOOTSTRAP_CHAPTERS=all`` or ``BOOTSTRAP_CHAPTERS=01-model,02-loss``.
+``make test`` runs the SGD chapter, whose explorer is where ipywidgets 7 differs (about a minute
+with the environment cached); ``make test-colab`` runs every chapter (``BOOTSTRAP_CHAPTERS=all``;
+``BOOTSTRAP_CHAPTERS=01-model,02-loss`` selects some, ``BOOTSTRAP_NOTEBOOKS=DIR`` reads them from DIR).
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
 import os
-import platform as host
-import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import BUILD, ROOT, chapter_names
+from conftest import ROOT
+from tools import colab_env
 
-#: What a Colab / Studio Lab image ships that the course needs; d2lmini deliberately absent.
-PLATFORM_LIBRARIES = ["torch", "numpy", "matplotlib", "ipywidgets", "ipykernel"]
-#: The build backend d2lmini's pyproject.toml asks for; pip's isolated build installs it.
-BUILD_BACKEND = ["setuptools"]
-KERNEL_NAME = "d2lmini-bootstrap-test"
-WHEELHOUSE = BUILD / "bootstrap-wheelhouse"
+KERNEL_NAME = "d2lmini-colab-test"
 CELL_TIMEOUT_S = 300
 PROBE = "import sys, d2lmini\nprint(sys.prefix)\nprint(d2lmini.__file__)"
+#: The notebooks the Colab button opens: the reader notebooks once they exist, else the chapters
+#: (BOOTSTRAP_NOTEBOOKS names another folder).
+READER = ROOT / "notebooks"
+NOTEBOOKS = Path(
+    os.environ.get("BOOTSTRAP_NOTEBOOKS") or (READER if sorted(READER.glob("[0-9][0-9]-*.ipynb")) else ROOT / "chapters")
+)
+#: `make test` runs the widget chapter (ipywidgets 7 is where Colab differs most); `make test-colab` all.
+DEFAULT_CHAPTERS = "04-sgd"
 
 
-def selected_chapters() -> list[str]:
-    wanted = os.environ.get("BOOTSTRAP_CHAPTERS", "01-model").strip()
+def selected_notebooks() -> list[Path]:
+    every = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    wanted = os.environ.get("BOOTSTRAP_CHAPTERS", DEFAULT_CHAPTERS).strip()
     if wanted == "all":
-        return chapter_names()
-    return [name.strip() for name in wanted.split(",") if name.strip()]
+        return every
+    return [NOTEBOOKS / f"{name.strip()}.ipynb" for name in wanted.split(",") if name.strip()]
 
 
-def run(*args: str | Path, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600)
+def run(*args: str | Path, cwd: Path | None = None, check: bool = True, env=None) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
     if check and proc.returncode != 0:
         pytest.fail(f"{' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     return proc
-
-
-@dataclass
-class Platform:
-    """A fresh environment standing in for Colab: its Python and its Jupyter data directory."""
-
-    prefix: Path
-    python: Path
-    jupyter_path: Path
-    wheels: Path
-
-    def pip(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return run(self.python, "-m", "pip", *args, check=check)
-
-    def packages(self) -> dict[str, dict]:
-        listed = json.loads(self.pip("list", "--format=json").stdout)
-        return {entry["name"].lower().replace("_", "-"): entry for entry in listed}
-
-
-def write_constraints(target: Path) -> Path:
-    """requirements.txt's exact pins, without the editable d2lmini line.
-
-    ``pip freeze`` leaves setuptools out of requirements.txt, but torch requires it; pin it to
-    the version the project's own environment runs, so nothing unpinned is installed.
-    """
-    pins = [
-        line
-        for line in (ROOT / "requirements.txt").read_text().splitlines()
-        if line.strip() and not line.lstrip().startswith(("#", "-"))
-    ]
-    if not any(line.lower().startswith("setuptools") for line in pins):
-        pins.append(f"setuptools=={version('setuptools')}")
-    target.write_text("\n".join(pins) + "\n")
-    return target
 
 
 def copy_of_checkout(target: Path) -> Path:
@@ -113,81 +76,54 @@ def copy_of_checkout(target: Path) -> Path:
         source = ROOT / relative
         if source.is_file():
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / relative)
+            target.joinpath(relative).write_bytes(source.read_bytes())
     assert (target / "pyproject.toml").exists() and (target / "d2lmini" / "__init__.py").exists()
     return target
 
 
-def wheelhouse(constraints: Path) -> Path:
-    """Wheels of the pinned libraries and the build backend, downloaded once and kept in _build.
-
-    Only downloads are reused (pip's own cache is not available on every machine); each test
-    run still creates a brand-new environment from them. Keyed by the pins, the Python and the
-    machine, so a change of requirements.txt downloads afresh.
-    """
-    key = hashlib.sha256(
-        "\n".join([constraints.read_text(), *PLATFORM_LIBRARIES, *BUILD_BACKEND, sys.version, host.machine()]).encode()
-    ).hexdigest()[:16]
-    target = WHEELHOUSE / key
-    BUILD.mkdir(exist_ok=True)
-    with open(BUILD / ".bootstrap-wheelhouse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (target / ".complete").exists():
-            shutil.rmtree(WHEELHOUSE, ignore_errors=True)
-            partial = WHEELHOUSE / f"{key}.partial"
-            run(sys.executable, "-m", "pip", "download", "--quiet", "--dest", partial,
-                "-c", constraints, *PLATFORM_LIBRARIES, *BUILD_BACKEND)
-            (partial / ".complete").touch()
-            partial.rename(target)
-    return target
+def bootstrap_source() -> str:
+    md = jupytext.read(ROOT / "chapters" / "01-model.md")
+    return next(cell.source for cell in md.cells if cell.cell_type == "code")
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory) -> Platform:
-    base = tmp_path_factory.mktemp("platform")
-    prefix = base / "venv"
-    # No --system-site-packages: this checkout's .venv (editable d2lmini) must stay invisible.
-    run(sys.executable, "-m", "venv", prefix)
-    constraints = write_constraints(base / "constraints.txt")
-    wheels = wheelhouse(constraints)
-    env = Platform(prefix, prefix / "bin" / "python", base / "jupyter" / "share" / "jupyter", wheels)
-    # --no-compile: byte-compiling all of torch costs more than the modules a chapter imports.
-    env.pip("install", "--quiet", "--no-compile", "--no-index", "--find-links", str(wheels),
-            "-c", str(constraints), *PLATFORM_LIBRARIES)
-    run(env.python, "-m", "ipykernel", "install", "--prefix", base / "jupyter", "--name", KERNEL_NAME)
-    assert (env.jupyter_path / "kernels" / KERNEL_NAME / "kernel.json").exists()
-    return env
+def colab(tmp_path_factory):
+    """Colab's environment (cached), a kernel spec for it, a copy of the checkout and the build backend's wheel."""
+    try:
+        python = colab_env.ensure()
+        wheels = colab_env.build_backend_wheels()
+    except colab_env.ColabEnvError as err:
+        pytest.fail(f"could not build Colab's environment: {err}")
+    base = tmp_path_factory.mktemp("colab")
+    run(python, "-m", "ipykernel", "install", "--prefix", base / "jupyter", "--name", KERNEL_NAME)
+    source = copy_of_checkout(base / "checkout")
+    yield python, base / "jupyter" / "share" / "jupyter", source, wheels
+    run(python, "-m", "pip", "uninstall", "--yes", "--quiet", "d2lmini", check=False)  # leave Colab's set as built
 
 
-def d2lmini_importable(env: Platform, cwd: Path) -> bool:
-    probe = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('d2lmini') else 1)"
-    return run(env.python, "-c", probe, cwd=cwd, check=False).returncode == 0
+def test_notebooks_to_run_exist():
+    assert selected_notebooks(), f"no notebooks in {NOTEBOOKS}"
+    for path in selected_notebooks():
+        assert path.exists(), f"no {path} (BOOTSTRAP_CHAPTERS names {path.stem!r})"
 
 
 @pytest.mark.bootstrap
-@pytest.mark.parametrize("name", selected_chapters())
-def test_chapter_bootstraps_d2lmini_in_a_fresh_kernel(name, platform, tmp_path, monkeypatch):
-    notebook = ROOT / "chapters" / f"{name}.ipynb"
-    assert notebook.exists(), f"no {notebook.relative_to(ROOT)} (BOOTSTRAP_CHAPTERS names {name!r})"
+@pytest.mark.parametrize("notebook", selected_notebooks(), ids=lambda path: path.stem)
+def test_chapter_runs_in_colabs_runtime_and_installs_only_d2lmini(notebook, colab, tmp_path, monkeypatch):
+    python, jupyter_path, source, wheels = colab
     workdir = tmp_path / "content"  # an empty working directory, like Colab's /content
     workdir.mkdir()
 
-    # Before: no d2lmini anywhere in the platform (uninstall first when the environment is reused).
-    platform.pip("uninstall", "--yes", "--quiet", "d2lmini", check=False)
-    assert platform.pip("show", "d2lmini", check=False).returncode != 0
-    assert not d2lmini_importable(platform, workdir)
-    before = platform.packages()
-    for library in PLATFORM_LIBRARIES:
-        assert library in before, f"the stand-in platform lacks {library}"
+    # Before: Colab's exact package set, no d2lmini (an earlier chapter installed it).
+    run(python, "-m", "pip", "uninstall", "--yes", "--quiet", "d2lmini", check=False)
+    before = colab_env.freeze(python)
+    assert before == colab_env.pins(), "the cached environment no longer matches requirements-colab.txt"
 
-    source = copy_of_checkout(tmp_path / "checkout")
     monkeypatch.setenv("D2LMINI_SOURCE", str(source))
-    monkeypatch.setenv("JUPYTER_PATH", str(platform.jupyter_path))
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
     monkeypatch.setenv("PYTHONHASHSEED", "0")
-    # The kernel's pip sees no index, only the wheels the platform was built from (the build
-    # backend among them): the bootstrap must get by with what is installed plus d2lmini itself.
     monkeypatch.setenv("PIP_NO_INDEX", "1")
-    monkeypatch.setenv("PIP_FIND_LINKS", str(platform.wheels))
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
     monkeypatch.delenv("PYTHONPATH", raising=False)
 
     nb = nbformat.read(notebook, as_version=4)
@@ -197,25 +133,94 @@ def test_chapter_bootstraps_d2lmini_in_a_fresh_kernel(name, platform, tmp_path, 
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     # Raises CellExecutionError, with the failing cell and its traceback, if any cell fails.
     NotebookClient(
-        nb,
-        kernel_name=KERNEL_NAME,
-        timeout=CELL_TIMEOUT_S,
-        resources={"metadata": {"path": str(workdir)}},
+        nb, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(workdir)}},
         record_timing=False,
     ).execute()
 
     errors = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs if o.output_type == "error"]
     assert errors == []
-    probe_lines = "".join(o.get("text", "") for o in nb.cells[-1].outputs).split()
-    kernel_prefix, module_file = Path(probe_lines[0]), Path(probe_lines[1])
-    assert kernel_prefix.resolve() == platform.prefix.resolve(), "the chapter did not run in the fresh environment"
-    assert module_file.resolve().is_relative_to(platform.prefix.resolve()), f"d2lmini came from {module_file}"
-
-    # After: d2lmini installed by the bootstrap cell, a normal install of the checkout's code.
-    assert platform.pip("show", "d2lmini", check=False).returncode == 0
-    after = platform.packages()
-    assert "editable_project_location" not in after["d2lmini"]
+    first = next(cell for cell in nb.cells if cell.cell_type == "code")
+    said = "".join(o.get("text", "") for o in first.outputs)
+    assert said == f"Installed d2lmini from {source} (nothing else)\n"
+    kernel_prefix, module_file = map(Path, "".join(o.get("text", "") for o in nb.cells[-1].outputs).split())
+    assert kernel_prefix.resolve() == python.parent.parent.resolve(), "the chapter did not run in Colab's environment"
     assert module_file.read_bytes() == (source / "d2lmini" / "__init__.py").read_bytes()
-    changed = {pkg for pkg in after if before.get(pkg, {}).get("version") != after[pkg]["version"]}
-    assert changed == {"d2lmini"}, f"the bootstrap installed or changed more than d2lmini: {sorted(changed)}"
-    assert set(before) <= set(after)
+    assert module_file.resolve().is_relative_to(kernel_prefix.resolve()), f"d2lmini came from {module_file}"
+
+    after = colab_env.freeze(python)
+    added = sorted(set(after) - set(before))
+    assert added == [f"d2lmini @ {source.as_uri()}"], f"added {added}"  # not editable: that freezes as "-e ..."
+    assert sorted(set(before) - set(after)) == [], "the bootstrap changed Colab's packages"
+
+
+# --- the bootstrap cell's decisions and messages, without a kernel --------------------------------
+
+
+def run_cell_with(missing: list[str], pip_fails: str | None = None) -> subprocess.CompletedProcess:
+    """Run the bootstrap cell with d2lmini and ``missing`` hidden from find_spec and pip replaced by a stub."""
+    stub = f"""
+import importlib.util, subprocess, sys
+real_find_spec = importlib.util.find_spec
+importlib.util.find_spec = lambda name, *a: None if name in {["d2lmini", *missing]!r} else real_find_spec(name, *a)
+def fake_run(command, **kwargs):
+    print("PIP", *command[1:])
+    return subprocess.CompletedProcess(command, 1 if {pip_fails!r} else 0, "", {pip_fails!r} or "")
+subprocess.run = fake_run
+"""
+    env = {k: v for k, v in os.environ.items() if k != "D2LMINI_SOURCE"} | {"D2LMINI_SOURCE": "/src/d2lmini"}
+    return subprocess.run([sys.executable, "-c", stub + bootstrap_source()], capture_output=True, text=True, env=env)
+
+
+def test_with_every_library_present_it_installs_d2lmini_alone():
+    proc = run_cell_with([])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "PIP -m pip install --quiet /src/d2lmini --no-deps",
+        "Installed d2lmini from /src/d2lmini (nothing else)",
+    ]
+
+
+def test_a_missing_library_is_installed_with_d2lmini_and_named():
+    proc = run_cell_with(["ipywidgets", "torch"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "PIP -m pip install --quiet /src/d2lmini",  # with its dependencies: pip adds what is missing
+        "Installed d2lmini from /src/d2lmini with the missing torch, ipywidgets",
+    ]
+
+
+def test_a_pip_failure_ends_in_a_short_message_naming_the_command():
+    pip_says = "Collecting x\n  error: subprocess-exited-with-error\n  fatal: unable to access 'https://github.com/x'\n"
+    proc = run_cell_with([], pip_fails=pip_says)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-2:] == [
+        "RuntimeError: pip could not install d2lmini: fatal: unable to access 'https://github.com/x'",
+        "Run  %pip install /src/d2lmini --no-deps  in a cell, then this cell again.",
+    ]
+    assert proc.stderr.count('File "') == 1, "one frame: the cell's own raise, nothing from inside pip"
+
+
+@pytest.mark.parametrize(
+    ("source", "proxy", "expected"),
+    [
+        ("/nonexistent/d2lmini", None, "ERROR: Invalid requirement: '/nonexistent/d2lmini'"),
+        (None, "http://127.0.0.1:9", "fatal: unable to access 'https://github.com/d2lmini/linear-regression-course/'"),
+    ],
+    ids=["bad-source", "no-network"],
+)
+def test_real_pip_failures_in_colabs_runtime_end_in_the_short_message(source, proxy, expected, colab, tmp_path):
+    """The real pip and git, failing: a bad D2LMINI_SOURCE, and no network (every connection refused)."""
+    python = colab[0]
+    run(python, "-m", "pip", "uninstall", "--yes", "--quiet", "d2lmini", check=False)  # a chapter installed it
+    env = {k: v for k, v in os.environ.items() if k not in ("D2LMINI_SOURCE", "PYTHONPATH")}
+    if source:
+        env["D2LMINI_SOURCE"] = source
+    if proxy:
+        env |= {"https_proxy": proxy, "HTTPS_PROXY": proxy, "http_proxy": proxy, "HTTP_PROXY": proxy}
+    proc = run(python, "-c", bootstrap_source(), cwd=tmp_path, check=False, env=env)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-2].startswith(f"RuntimeError: pip could not install d2lmini: {expected}"), proc.stderr
+    assert lines[-1].startswith("Run  %pip install ") and lines[-1].endswith("--no-deps  in a cell, then this cell again.")
+    assert proc.stderr.count('File "') == 1 and "site-packages/pip" not in proc.stderr
+    assert colab_env.freeze(python) == colab_env.pins()

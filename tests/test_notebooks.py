@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import jupytext
@@ -92,8 +93,9 @@ def test_bootstrap_cell_installs_from_the_configured_repository():
     assert f'"git+{url}@{branch}"' in source
     assert "D2LMINI_SOURCE" in source, "tests need to point the install at the checkout"
     code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("#"))
-    for pinned in ("torch", "numpy", "matplotlib"):
-        assert pinned not in code, f"the bootstrap must not install or pin {pinned}"
+    for pinned in ("torch", "numpy", "matplotlib", "ipywidgets"):
+        assert f'"{pinned}"' in code and not re.search(rf"{pinned}\s*[=<>~!]", code), f"{pinned} must not be pinned"
+    assert '"--no-deps"' in code, "with every library present, only d2lmini is installed"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -101,7 +103,7 @@ def test_every_chapter_starts_with_the_bootstrap_cell(name):
     md, _ = load(name)
     first = code_cells(md)[0]
     assert first.source == bootstrap_cell()
-    assert "hide-output" in first.metadata.get("tags", [])
+    assert "remove-cell" in first.metadata.get("tags", [])  # the website never shows it
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
