@@ -1,7 +1,11 @@
 """Sphinx extension: per-chapter buttons the theme does not provide.
 
-* "SageMaker Studio Lab" next to the theme's Colab button, opening the chapter's
-  ``.ipynb`` from the repository (same repository url and branch as Colab).
+* Every launch button opens the chapter's reader notebook, ``notebooks/NN-name.ipynb``
+  (made by ``tools/reader_notebooks.py``: plain Markdown, no MyST), not the MyST twin the
+  page is built from: the theme's Colab, Binder (and JupyterHub) links are rewritten, and
+  "SageMaker Studio Lab" is added next to them (same repository url and branch as Colab).
+* The ``.ipynb`` download serves the reader notebook too: it is copied over the page's
+  source under ``_sources/`` once the build has finished.
 * A ``.md`` entry in the download menu: the MyST source of the chapter, copied
   next to the ``.ipynb`` under ``_sources/``.
 * No thebe: Jupyter Book always loads sphinx-thebe, whose inline config is added
@@ -15,8 +19,17 @@ import shutil
 from pathlib import Path
 
 from sphinx.application import Sphinx
+from sphinx.util import logging
 
 STUDIO_LAB = "https://studiolab.sagemaker.aws/import/github"
+READER_DIR = "notebooks"  # tools/reader_notebooks.py's output folder, relative to the book root
+
+logger = logging.getLogger(__name__)
+
+
+def reader_notebook(app: Sphinx, docname: str) -> Path:
+    """The reader notebook of a chapter: ``chapters/01-model`` -> ``notebooks/01-model.ipynb``."""
+    return Path(app.srcdir) / READER_DIR / f"{Path(docname).name}.ipynb"
 
 
 def _find_group(buttons: list[dict], label: str) -> dict | None:
@@ -32,6 +45,22 @@ def add_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, do
     repo_url = options.get("repository_url", "").rstrip("/")
     branch = options.get("repository_branch", "main")
     launch = _find_group(header, "launch-buttons")
+    reader = reader_notebook(app, pagename)
+    if launch is not None and not reader.exists():
+        logger.warning(
+            f"{reader.relative_to(app.srcdir)} is missing, so the launch buttons of {pagename} "
+            "would open nothing; run `make notebooks` (tools/reader_notebooks.py)",
+            location=pagename,
+        )
+        launch = None
+    reader_rel = reader.relative_to(app.srcdir).as_posix()
+    book_path = options.get("path_to_docs", "").strip("/")
+    repo_path = f"{book_path}/{reader_rel}" if book_path else reader_rel
+    if launch is not None:
+        # The theme points Colab, Binder and JupyterHub at <path_to_book>/<pagename>.ipynb.
+        for button in launch["buttons"]:
+            if button.get("url"):
+                button["url"] = button["url"].replace(f"{pagename}.ipynb", reader_rel)
     if launch is not None and repo_url.startswith("https://github.com/"):
         org_repo = repo_url.removeprefix("https://github.com/")
         launch["buttons"].append(
@@ -40,11 +69,14 @@ def add_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, do
                 "text": "SageMaker Studio Lab",
                 "tooltip": "Launch on SageMaker Studio Lab",
                 "icon": "fas fa-flask",
-                "url": f"{STUDIO_LAB}/{org_repo}/blob/{branch}/{pagename}.ipynb",
+                "url": f"{STUDIO_LAB}/{org_repo}/blob/{branch}/{repo_path}",
                 "label": "studiolab-button",
             }
         )
     download = _find_group(header, "download-buttons")
+    for button in (download or {}).get("buttons", []):
+        if str(button.get("url", "")).endswith(f"{pagename}.ipynb"):
+            button["tooltip"] = "Download the notebook (plain Markdown, for Colab or Jupyter)"
     if download is not None and source.with_suffix(".md").exists():
         download["buttons"].insert(
             1,
@@ -68,14 +100,23 @@ def drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, doc
 
 
 def copy_myst_sources(app: Sphinx, exception: Exception | None) -> None:
+    """Put the MyST source and the reader notebook where the download menu points."""
     if exception is not None or app.builder.format != "html":
         return
     for docname in app.env.found_docs:
-        myst = Path(app.env.doc2path(docname)).with_suffix(".md")
-        if myst.exists() and Path(app.env.doc2path(docname)).suffix == ".ipynb":
+        source = Path(app.env.doc2path(docname))
+        if source.suffix != ".ipynb":
+            continue
+        myst = source.with_suffix(".md")
+        if myst.exists():
             target = Path(app.outdir) / "_sources" / f"{docname}.md"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(myst, target)
+        reader = reader_notebook(app, docname)
+        if reader.exists():  # add_buttons warned when it is missing
+            target = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(reader, target)
 
 
 def setup(app: Sphinx) -> dict:
