@@ -16,13 +16,16 @@ import statistics
 
 import numpy as np
 import pytest
+from conftest import HTML, ROOT, screenshot_dir
 from PIL import Image
 
-from conftest import HTML, ROOT, screenshot_dir
+from tools.browser import show_widgets
+
+pytestmark = pytest.mark.project
 
 CHAPTER = "04-sgd"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-PAGE_BUDGET = 8_000_000  # bytes, everything the page loads, uncompressed
+PAGE_BUDGET = 3_000_000  # bytes, everything the page loads with the explorer shown, uncompressed
 FRAME_CLASS = re.compile(r"^sgd-frame-(\d+)-(\d+)$")
 
 # Watches the explorer: the time of the last key press, and each time the displayed frame
@@ -172,6 +175,10 @@ def test_page_serves_the_explorer_with_its_state(built_site, stored):
 
 def test_sliders_switch_frames_offline(open_page, stored):
     page, log = open_page(f"chapters/{CHAPTER}.html")
+    # The runtime loads when the explorer nears the screen (web/widgets-loader.js): not before.
+    assert page.locator(".widget-subarea").count() == 0
+    assert not any(url.endswith("widgets.js") for url, _ in log.resources), "the runtime loaded too early"
+    assert show_widgets(page) == 1
     page.wait_for_selector("img.sgd-frame", timeout=15000)
     page.wait_for_function("document.querySelector('img.sgd-frame').naturalWidth > 0")
     # Weigh the page once MathJax has typeset everything and fetched its fonts.
@@ -199,7 +206,7 @@ def test_sliders_switch_frames_offline(open_page, stored):
     snapshot(page, "batch-1")
     visited.append(press(page, stored, "learning rate", "End", times))
     assert page.evaluate(READOUTS)["learning rate"] == stored["lr"][-1]
-    name, png = shown(page, stored)
+    _, png = shown(page, stored)
     assert red_pixels(stored, png) > 1000, "the largest learning rate must show the red 'diverged' banner"
     snapshot(page, "diverged")
     visited.append(press(page, stored, "batch size", "End", times))

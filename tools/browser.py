@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,10 +43,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A page closed while a file was still downloading (a lazily loaded runtime, say) is normal.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(directory: Path) -> Iterator[str]:
     """Serve ``directory`` on 127.0.0.1 at an ephemeral port; yield the base URL (ending in ``/``)."""
-    server = http.server.ThreadingHTTPServer(
+    server = _Server(
         (LOCAL_HOST, 0), functools.partial(_QuietHandler, directory=str(directory))
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -94,15 +103,40 @@ class PageLog:
         )
 
 
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+COLOR_MODES = ("light", "dark")
+
+
 def open_page(
-    browser: Any, url: str, *, wait_ms: int = 500, viewport: tuple[int, int] = (1280, 900)
+    browser: Any,
+    url: str,
+    *,
+    wait_ms: int = 500,
+    viewport: tuple[int, int] = DESKTOP,
+    color_mode: str | None = None,
 ) -> tuple[Any, PageLog]:
     """Open ``url`` in a fresh browser context (empty cache) with other hosts blocked.
 
+    ``color_mode`` ("light" or "dark") is the pydata theme's mode, stored in ``localStorage``
+    before the page loads as the theme's own switch would; ``None`` keeps the site default.
+    A ``viewport`` narrower than 500 px is opened as a phone (touch, mobile layout).
     Waits for the network to be idle, then ``wait_ms`` more. Returns ``(page, log)``;
     close ``page.context`` when done.
     """
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    if color_mode not in (None, *COLOR_MODES):
+        raise ValueError(f"color_mode must be one of {COLOR_MODES} or None, not {color_mode!r}")
+    phone = viewport[0] < 500
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]},
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=1,
+    )
+    if color_mode is not None:
+        context.add_init_script(
+            f"localStorage.setItem('mode', '{color_mode}'); localStorage.setItem('theme', '{color_mode}');"
+        )
     log = PageLog()
 
     def route(route: Any) -> None:
@@ -135,3 +169,52 @@ def open_page(
     page.goto(url, wait_until="networkidle")
     page.wait_for_timeout(wait_ms)
     return page, log
+
+
+def take_screenshots(
+    browser: Any,
+    base_url: str,
+    pages: list[str],
+    out_dir: Path,
+    *,
+    viewports: dict[str, tuple[int, int]] | None = None,
+    color_modes: tuple[str, ...] = COLOR_MODES,
+    full_page: bool = True,
+) -> list[Path]:
+    """Screenshot each page at each viewport and colour mode into ``out_dir``; return the files.
+
+    Widgets are rendered first (``show_widgets``), so the pictures show them.
+
+    Files are named ``<page>-<viewport name>-<mode>.png`` (``/`` in the page path becomes ``_``).
+    """
+    viewports = viewports or {"desktop": DESKTOP, "phone": PHONE}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in pages:
+        for name, size in viewports.items():
+            for mode in color_modes:
+                page, _ = open_page(browser, base_url + path, viewport=size, color_mode=mode, wait_ms=800)
+                show_widgets(page)
+                target = out_dir / f"{path.removesuffix('.html').replace('/', '_')}-{name}-{mode}.png"
+                page.screenshot(path=str(target), full_page=full_page)
+                page.context.close()
+                written.append(target)
+    return written
+
+
+WIDGET_STATE = "script[type='application/vnd.jupyter.widget-state+json']"
+WIDGET_VIEW = "script[type='application/vnd.jupyter.widget-view+json']"
+
+
+def show_widgets(page: Any, *, timeout_ms: int = 15000) -> int:
+    """Scroll each saved widget into view so the site's loader fetches the runtime; wait until
+    every one is rendered, scroll back to the top, and return how many there are (0: none)."""
+    views = page.locator(WIDGET_VIEW).count() if page.locator(WIDGET_STATE).count() else 0
+    if views == 0:
+        return 0
+    page.evaluate(f"document.querySelector(\"{WIDGET_VIEW}\").parentElement.scrollIntoView()")
+    page.wait_for_function(
+        f"document.querySelectorAll('.widget-subarea > .jupyter-widgets').length >= {views}", timeout=timeout_ms
+    )
+    page.evaluate("window.scrollTo(0, 0)")
+    return views
