@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import shutil
 import sys
 import tempfile
@@ -17,8 +18,9 @@ import time
 import traceback
 from pathlib import Path
 
-from . import (DEFAULT, NAMES, Context, Section, load_average, load_results, machine, make_snapshot, merge,
-               render, today, write)
+from tools.notebooks import copy_checkout
+
+from . import DEFAULT, NAMES, ROOT, Context, Section, load_results, machine, merge, render, write
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,8 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     writing = (not args.quick or args.write) and not args.no_write
 
     tmp = Path(tempfile.mkdtemp(prefix="d2lmini-bench-"))
-    snapshot = make_snapshot(tmp / "repo")
-    sys.path.insert(0, str(snapshot))  # d2lmini and tools.browser as they were when the run started
+    # Other people edit the tree meanwhile: every round measures a frozen copy (with the built web
+    # assets), and its d2lmini and tools are the ones imported from here on.
+    snapshot = copy_checkout(tmp / "repo")
+    shutil.copytree(ROOT / "_extra", snapshot / "_extra", symlinks=True)
+    sys.path.insert(0, str(snapshot))
     ctx = Context(quick=args.quick, tmp=tmp, snapshot=snapshot)
     info = machine()
     print(f"{info['machine']}\n{info['versions']}\nscratch: {tmp}\n", flush=True)
@@ -57,16 +62,16 @@ def main(argv: list[str] | None = None) -> int:
         for name in selected:
             print(f"== {name}", flush=True)
             module = importlib.import_module(f"benchmarks.{name}")
-            start, load = time.perf_counter(), load_average()
+            start, load = time.perf_counter(), os.getloadavg()[0]
             try:
                 section = module.run(ctx)
-            except Exception:  # a broken benchmark must not cost the others' results
+            except Exception:  # noqa: BLE001  (a broken benchmark must not cost the others' results)
                 traceback.print_exc()
                 crashed.append(name)
                 continue
             section.seconds = time.perf_counter() - start
-            section.load = f"{load:.1f} → {load_average():.1f}"
-            section.date = today()
+            section.load = f"{load:.1f} → {os.getloadavg()[0]:.1f}"
+            section.date = time.strftime("%Y-%m-%d %H:%M %Z")
             section.quick = args.quick
             fresh.append(section)
             print(section.markdown(), flush=True)

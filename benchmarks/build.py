@@ -2,7 +2,7 @@
 
 Everything runs on a snapshot of the working tree in a scratch folder, so the committed
 ``chapters/*.ipynb`` are never touched and other people's builds are not disturbed. The snapshot's own
-``tools/execute_notebooks.py`` re-executes its chapters (its ``ROOT`` is the snapshot), exactly as
+``tools/notebooks.py execute`` re-executes its chapters (its ``ROOT`` is the snapshot), exactly as
 ``make notebooks`` would. Every build goes to a fresh ``--path-output`` (a clean ``_build``).
 """
 
@@ -15,10 +15,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import (BIN, PY, ROOT, Command, Context, Section, Spread, Table, Target, fmt_num, fmt_time, make_snapshot,
-               ratios, run_command)
+from tools.notebooks import book_command
 
-EXECUTED = re.compile(r"^executed (\S+) in ([\d.]+) s$", re.M)
+from . import PY, ROOT, Command, Context, Section, Spread, Table, Target, fmt_num, fmt_time, ratios, run_command
+
+EXECUTED = re.compile(r"^executed (\S+) in ([\d.]+) s$", re.MULTILINE)
 HTML_LIMIT_S = 10.0
 FULL_LIMIT_S = 30.0
 
@@ -111,7 +112,7 @@ def kernel_cycle(env: dict[str, str] | None = None, *, immediate: bool = False) 
 
 def execute(snap: Path, chapters: list[Path], *, jobs: int, force: bool = True) -> Command:
     """The snapshot's execute tool (its ROOT is the snapshot); kernels import the snapshot's d2lmini."""
-    args = [PY, snap / "tools" / "execute_notebooks.py", *(["--force"] if force else []), "--jobs", str(jobs)]
+    args = [PY, snap / "tools" / "notebooks.py", "execute", *(["--force"] if force else []), "--jobs", str(jobs)]
     env = {**os.environ, "PYTHONPATH": str(snap)}
     return run_command(args + [c.relative_to(snap) for c in chapters], cwd=snap, env=env)
 
@@ -121,25 +122,11 @@ def per_chapter(command: Command) -> dict[str, float]:
 
 
 def build_html(snap: Path, out: Path) -> Command:
-    return run_command([BIN / "jupyter-book", "build", "--all", "-W", "-n", "--keep-going",
-                        "--path-output", out, snap], cwd=snap)
+    return run_command(book_command(snap, out), cwd=snap)
 
 
 def warnings_in(command: Command) -> int:
     return sum("WARNING" in line or "ERROR" in line for line in (command.stdout + command.stderr).splitlines())
-
-
-def executable_chapters(snap: Path, chapters: list[Path]) -> tuple[list[Path], list[str]]:
-    """Chapters that execute without an error (each tried alone), and notes on those that do not."""
-    good, notes = [], []
-    for chapter in chapters:
-        command = execute(snap, [chapter], jobs=1)
-        if command.returncode == 0:
-            good.append(chapter)
-        else:
-            last = command.tail(1).strip()
-            notes.append(f"`{chapter.name}` does not execute ({last[:160]}); left out.")
-    return good, notes
 
 
 # --------------------------------------------------------------------------- the benchmark
@@ -148,7 +135,9 @@ def executable_chapters(snap: Path, chapters: list[Path]) -> tuple[list[Path], l
 def run(ctx: Context) -> Section:
     rounds = ctx.rounds(3, 1)
     notes: list[str] = []
-    snap = ctx.snapshot or make_snapshot(ctx.tmp / "repo")
+    if ctx.snapshot is None:  # executing with --force rewrites the chapters' .ipynb: never in the real tree
+        raise ValueError("the build benchmark needs ctx.snapshot, a copy of the tree")
+    snap = ctx.snapshot
     env = {**ctx.env, "PYTHONPATH": str(snap)}
 
     # Start-up pieces: a bare interpreter, torch, d2lmini, and a fresh kernel.
@@ -170,9 +159,9 @@ def run(ctx: Context) -> Section:
         ["`python -c 'import d2lmini'`", fmt_time(s["d2lmini"])],
         ["start a python3 kernel (until it answers)", fmt_time(s["kernel"])],
         ["`import d2lmini` in that fresh kernel", fmt_time(s["kernel import"])],
-        ["shut the kernel down (graceful: nbclient's default, used by the execute tool)", fmt_time(s["shutdown"])],
+        ["shut the kernel down (graceful: nbclient's default)", fmt_time(s["shutdown"])],
         ["fixed cost of a fresh kernel (sum of the last three)", fmt_time(Spread.of(fixed))],
-        ["for comparison: shut it down immediately (`shutdown_kernel='immediate'`)", fmt_time(s["kill"])],
+        ["shut it down immediately (`shutdown_kernel='immediate'`, what the execute tool does)", fmt_time(s["kill"])],
     ]
 
     chapters = sorted((snap / "chapters").glob("*.md"))
@@ -181,23 +170,15 @@ def run(ctx: Context) -> Section:
     j1, j2, noop, html, warn = [], [], [], [], []
     chapter_times: dict[str, list[float]] = {}
     out = None
-    r, tried_alone = 0, False
-    while r < rounds:
+    for r in range(rounds):
         order = (1, 2) if r % 2 == 0 else (2, 1)  # alternate which goes first
         results = {jobs: execute(snap, chapters, jobs=jobs) for jobs in order}
-        if any(c.returncode != 0 for c in results.values()):
-            failure = next(c for c in results.values() if c.returncode != 0).tail(1)
-            if r > 0:  # flaky chapter: keep the rounds already measured
-                notes.append(f"Execution failed in round {r + 1}, so only {r} rounds count: {failure[:200]}")
-                break
-            if tried_alone:
-                raise RuntimeError("chapter execution failed: " + failure)
-            chapters, failed = executable_chapters(snap, chapters)
-            tried_alone = True
-            notes += failed
-            if not chapters:  # the tool would take "no chapters" for "all of them"
-                raise RuntimeError("no chapter executes: " + " ".join(failed))
-            continue
+        failed = [c for c in results.values() if c.returncode != 0]
+        if failed and r == 0:
+            raise RuntimeError("chapter execution failed: " + failed[0].tail(1))
+        if failed:  # flaky chapter: keep the rounds already measured
+            notes.append(f"Execution failed in round {r + 1}, so only {r} rounds count: {failed[0].tail(1)[:200]}")
+            break
         j1.append(results[1].seconds)
         j2.append(results[2].seconds)
         for name, seconds in per_chapter(results[1]).items():
@@ -212,7 +193,6 @@ def run(ctx: Context) -> Section:
         warn.append(warnings_in(built) if built.returncode == 0 else -1)
         print(f"  round {r + 1}: jobs=1 {j1[-1]:.1f} s, jobs=2 {j2[-1]:.1f} s, no-op {noop[-1]:.1f} s, "
               f"build {html[-1]:.1f} s (exit {built.returncode})", flush=True)
-        r += 1
     if out is not None and (out / "_build" / "html").exists():
         ctx.site_html = out / "_build" / "html"
 
@@ -254,7 +234,7 @@ def run(ctx: Context) -> Section:
         importtime_note(snap, env),
         f"{rounds} rounds for execution and build (orders of `--jobs 1` and `--jobs 2` alternated), "
         f"{ctx.rounds(5, 2)} for the start-up pieces. Per-chapter times come from the `--jobs 1` runs "
-        "(a fresh kernel each, start and shutdown included), as printed by `tools/execute_notebooks.py`. "
+        "(a fresh kernel each, start and shutdown included), as printed by `tools/notebooks.py execute`. "
         f"Chapters: every `chapters/*.md` in the tree at the time ({len(chapter_times)}).",
     ]
     return Section(

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from d2lmini import fit_least_squares, fit_sgd
+from d2lmini import fit_least_squares, fit_sgd, squared_loss, synthetic_data
 
 from . import Context, Section, Spread, Table, Target, _g3, fmt_num, fmt_time, interleaved, ratios
 
@@ -20,16 +20,24 @@ N_FIXED = 10**4
 
 
 def make_data(n: int, d: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Features scaled by 1/sqrt(d) so one learning rate is stable for every d."""
+    """d2lmini's synthetic data, features scaled by 1/sqrt(d) so one learning rate is stable for every d."""
     g = torch.Generator().manual_seed(seed)
-    X = torch.randn(n, d, generator=g) / math.sqrt(d)
     w = torch.randn(d, generator=g)
-    return X, X @ w + 1.0 + 0.01 * torch.randn(n, generator=g)
+    X, y = synthetic_data(w / math.sqrt(d), 1.0, n, generator=g)  # y = (X / sqrt(d)) @ w + 1 + noise
+    return X / math.sqrt(d), y
 
 
-def half_mse(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> float:
-    residual = (X @ w + b - y).double()
-    return float(0.5 * (residual @ residual) / len(y))
+def fits(X: torch.Tensor, y: torch.Tensor, last: dict) -> dict:
+    """The two contenders on (X, y); each keeps its latest (w, b) in ``last``."""
+
+    def exact() -> None:
+        last["lstsq"] = fit_least_squares(X, y)
+
+    def sgd() -> None:
+        result = fit_sgd(X, y, lr=LR, batch_size=BATCH, num_epochs=EPOCHS, generator=torch.Generator().manual_seed(1))
+        last["sgd"] = (result.w, result.b)
+
+    return {"lstsq": exact, "sgd": sgd}
 
 
 def sweep(points: list[tuple[int, int]], rounds: int, varying: str) -> tuple[Table, list[tuple[int, int, Spread]]]:
@@ -38,19 +46,12 @@ def sweep(points: list[tuple[int, int]], rounds: int, varying: str) -> tuple[Tab
     for n, d in points:
         X, y = make_data(n, d)
         last: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
-
-        def exact() -> None:
-            last["lstsq"] = fit_least_squares(X, y)
-
-        def sgd() -> None:
-            result = fit_sgd(X, y, lr=LR, batch_size=BATCH, num_epochs=EPOCHS,
-                             generator=torch.Generator().manual_seed(1))
-            last["sgd"] = (result.w, result.b)
-
-        times = interleaved({"lstsq": exact, "sgd": sgd}, rounds)
+        times = interleaved(fits(X, y, last), rounds)
         t_exact, t_sgd = Spread.of(times["lstsq"]), Spread.of(times["sgd"])
         ratio = ratios(times["sgd"], times["lstsq"])
-        excess = half_mse(X, y, *last["sgd"]) - half_mse(X, y, *last["lstsq"])
+        # Half the mean squared error in float64, d2lmini's loss: what SGD's saved time costs.
+        loss = {k: float(squared_loss((X @ w + b).double(), y.double()).mean()) for k, (w, b) in last.items()}
+        excess = loss["sgd"] - loss["lstsq"]
         growth = "" if previous is None else (
             f"{t_exact.median / previous[0]:.3g}× / {t_sgd.median / previous[1]:.3g}×")
         previous = (t_exact.median, t_sgd.median)
@@ -59,7 +60,6 @@ def sweep(points: list[tuple[int, int]], rounds: int, varying: str) -> tuple[Tab
         rows.append([f"{n:,}", f"{d:,}", fmt_time(t_exact), fmt_time(t_sgd), fmt_num(ratio, "×"),
                      growth, faster, f"{excess:.1e}"])
         print(f"  n={n} d={d}: lstsq {fmt_time(t_exact)}, sgd {fmt_time(t_sgd)}", flush=True)
-        del X, y
     return Table(
         ["n", "d", "fit_least_squares", f"fit_sgd ({EPOCHS} epochs)", "SGD / least squares",
          f"growth per 10× {varying} (lstsq / SGD)", "faster", "SGD excess loss"],

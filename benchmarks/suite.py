@@ -7,7 +7,7 @@ import re
 from . import ROOT, Context, Section, Spread, Table, Target, fmt_time, run_command
 
 LIMIT_S = 180.0
-SUMMARY = re.compile(r"^=+ (.*\b(?:passed|failed|error|errors)\b.*) =+$", re.M)
+SUMMARY = re.compile(r"^=+ (.*\b(?:passed|failed|error|errors)\b.*) =+$", re.MULTILINE)
 
 
 def run(ctx: Context) -> Section:

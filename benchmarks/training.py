@@ -10,12 +10,14 @@ The analytic :func:`d2lmini.fit_least_squares` on the same data is the floor.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from d2lmini import fit_least_squares, fit_sgd
+from d2lmini import fit_least_squares, fit_sgd, synthetic_data
 
 from . import Context, Section, Spread, Table, Target, fmt_num, fmt_time, interleaved, ratios
 
@@ -25,13 +27,6 @@ TRUE_B = 4.2
 BATCH_SIZES = (1, 10, 32, 256)
 SIZES = (1_000, 100_000)
 SLICE = 5_000  # batch size 1 on 100,000 examples: both methods run one epoch over this many
-
-
-def make_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(seed)
-    X = torch.randn(n, len(TRUE_W), generator=g)
-    y = X @ torch.tensor(TRUE_W) + TRUE_B + 0.01 * torch.randn(n, generator=g)
-    return X, y
 
 
 def dataloader_fit(X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_size: int, num_epochs: int,
@@ -56,13 +51,26 @@ def dataloader_fit(X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_size: i
     return net, torch.stack(step_losses), torch.stack(epoch_losses)
 
 
+def contenders(X: torch.Tensor, y: torch.Tensor, bs: int, epochs: int) -> dict:
+    """fit_sgd and the DataLoader loop on the same data and settings, each reseeded on every call."""
+    g1, g2 = torch.Generator(), torch.Generator()
+
+    def ours() -> object:
+        return fit_sgd(X, y, lr=LR, batch_size=bs, num_epochs=epochs, generator=g1.manual_seed(1))
+
+    def theirs() -> object:
+        return dataloader_fit(X, y, lr=LR, batch_size=bs, num_epochs=epochs, generator=g2.manual_seed(1))
+
+    return {"fit_sgd": ours, "DataLoader": theirs}
+
+
 def run(ctx: Context) -> Section:
     sizes = (1_000,) if ctx.quick else SIZES
     rows, floor_rows, at_10, all_ratios = [], [], [], []
     for n in sizes:
-        X_full, y_full = make_data(n)
+        X_full, y_full = synthetic_data(TRUE_W, TRUE_B, n, generator=torch.Generator().manual_seed(0))
         rounds = ctx.rounds(5 if n <= 1_000 else 3, 2)  # a DataLoader epoch over 100,000 takes seconds
-        lstsq = interleaved({"lstsq": lambda: fit_least_squares(X_full, y_full)}, rounds)["lstsq"]
+        lstsq = interleaved({"lstsq": functools.partial(fit_least_squares, X_full, y_full)}, rounds)["lstsq"]
         floor_rows.append([f"{n:,}", fmt_time(Spread.of(lstsq))])
         for bs in BATCH_SIZES:
             X, y = X_full, y_full
@@ -72,21 +80,14 @@ def run(ctx: Context) -> Section:
                 X, y = X_full[:SLICE], y_full[:SLICE]
                 work = f"1 epoch of the first {SLICE:,}"
             examples = epochs * X.shape[0]
-            g1, g2 = torch.Generator(), torch.Generator()
-
-            def ours() -> object:
-                return fit_sgd(X, y, lr=LR, batch_size=bs, num_epochs=epochs, generator=g1.manual_seed(1))
-
-            def theirs() -> object:
-                return dataloader_fit(X, y, lr=LR, batch_size=bs, num_epochs=epochs, generator=g2.manual_seed(1))
-
-            times = interleaved({"fit_sgd": ours, "DataLoader": theirs}, rounds)
+            fns = contenders(X, y, bs, epochs)
+            times = interleaved(fns, rounds)
             ratio = ratios(times["DataLoader"], times["fit_sgd"])
             all_ratios.append((n, bs, ratio))
             if bs == 10:
                 at_10.append((n, ratio))
-            loss_ours = float(ours().epoch_losses[-1])
-            loss_theirs = float(theirs()[2][-1])
+            loss_ours = float(fns["fit_sgd"]().epoch_losses[-1])
+            loss_theirs = float(fns["DataLoader"]()[2][-1])
             speed = {k: Spread.of([examples / t for t in v]) for k, v in times.items()}
             rows.append([
                 f"{n:,}", str(bs), work,

@@ -10,9 +10,16 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Sequence
+from typing import Any, Union
 
 import numpy as np
 import torch
+
+TensorLike = Union[torch.Tensor, np.ndarray, np.generic, Sequence[Any], float]
+"""What the checks accept where numbers are expected: a floating-point tensor, a NumPy array or
+scalar, a number, or a (nested) list or tuple of numbers.  Only tensors keep their dtype and
+device; the rest are read in float64 and converted (see :func:`as_float_tensor`)."""
 
 
 def as_float_tensor(
@@ -22,6 +29,7 @@ def as_float_tensor(
     ndim: int | None = None,
     dtype: torch.dtype = torch.float32,
     device: torch.device | str | None = None,
+    check_values: bool = True,
 ) -> torch.Tensor:
     """Return ``value`` as a floating-point tensor, checking its rank and finiteness.
 
@@ -32,6 +40,12 @@ def as_float_tensor(
     or boolean tensors are refused rather than silently converted, because integer
     arithmetic would truncate gradients; complex numbers are refused rather than
     losing their imaginary part.
+
+    ``check_values=False`` is for the helpers called once per training step: a tensor
+    is then checked by its kind (floating point, with data) and rank only, never by
+    its values, because reading them (``bool(isfinite(t).all())``) makes the host
+    wait for the device to finish its queued work.  Numbers that are not yet a tensor
+    are always checked, on the CPU, before they are moved to ``device``.
     """
     if isinstance(value, torch.Tensor):
         tensor = value
@@ -42,15 +56,22 @@ def as_float_tensor(
             )
         if tensor.is_meta:
             raise TypeError(f"{name} is a meta tensor, which has a shape but no values; pass a tensor with data")
-    else:
-        tensor = _read_numbers(name, value).to(device if device is not None else torch.get_default_device())
+        _check_ndim(name, tensor, ndim)
+        if check_values:
+            check_finite(name, tensor)
+        return tensor
+    # read, checked and cast on the CPU, where looking at the values costs no device synchronisation
+    tensor = _read_numbers(name, value)
+    _check_ndim(name, tensor, ndim)
+    check_finite(name, tensor)
+    tensor = cast_checked(name, tensor, dtype)
+    return tensor.to(device if device is not None else torch.get_default_device())
+
+
+def _check_ndim(name: str, tensor: torch.Tensor, ndim: int | None) -> None:
     if ndim is not None and tensor.ndim != ndim:
         expected = {0: "a scalar", 1: "a 1-D vector", 2: "a 2-D matrix"}.get(ndim, f"{ndim}-D")
         raise ValueError(f"{name} must be {expected}, got shape {tuple(tensor.shape)}")
-    check_finite(name, tensor)
-    if not isinstance(value, torch.Tensor):
-        tensor = cast_checked(name, tensor, dtype)
-    return tensor
 
 
 def _read_numbers(name: str, value: object) -> torch.Tensor:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import torch
 
 from ._validation import (
+    TensorLike,
     as_dataset,
     as_float_tensor,
     cast_checked,
@@ -23,7 +24,7 @@ MAX_NUMBERS = 1_000_000_000
 
 
 def synthetic_data(
-    w: torch.Tensor | Sequence[float],
+    w: TensorLike,
     b: float,
     num_examples: int,
     noise: float = 0.01,
@@ -31,6 +32,8 @@ def synthetic_data(
     generator: torch.Generator | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw a dataset from the linear model ``y = X @ w + b + noise * eps``.
+
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
 
     Parameters
     ----------
@@ -85,6 +88,8 @@ def house_data(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """A small synthetic housing market: area and age of each house, and its price.
 
+    Introduced in chapter 1, *The linear model*.
+
     Prices follow ``price = 2.0 * area - 1.5 * age + 50 + noise`` with area in
     square metres (uniform on 40..200), age in years (uniform on 0..60), price
     in thousands of euros and Gaussian noise of standard deviation 20.
@@ -120,20 +125,26 @@ def house_data(
 
 
 HOUSE_WEIGHTS = (2.0, -1.5)
-"""True weights (per square metre, per year) behind :func:`house_data`."""
+"""True weights (per square metre, per year) behind :func:`house_data`.
+
+Introduced in chapter 3, *The analytic solution*."""
 HOUSE_BIAS = 50.0
-"""True bias (thousands of euros) behind :func:`house_data`."""
+"""True bias (thousands of euros) behind :func:`house_data`.
+
+Introduced in chapter 3, *The analytic solution*."""
 
 
 def data_iter(
-    X: torch.Tensor,
-    y: torch.Tensor,
+    X: TensorLike,
+    y: TensorLike,
     batch_size: int,
     *,
     shuffle: bool = True,
     generator: torch.Generator | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield minibatches ``(X_batch, y_batch)`` that cover every example once.
+
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
 
     Every batch is a copy, shuffled or not, so changing a batch in place never
     changes ``X`` or ``y`` (gradients still flow back to them).

@@ -50,6 +50,8 @@ def network_diagram(
 ) -> Axes:
     """Draw a fully connected feed-forward network, inputs on the left.
 
+    Introduced in chapter 7, *Linear regression as a neural network*.
+
     Each layer is a column of circular nodes, labelled inside; every node is
     joined by an arrow to every node of the next layer.  Nodes of the first
     layer (given values) are white, the others (computed values) are tinted.
@@ -112,7 +114,7 @@ def network_diagram(
     centres: list[list[tuple[float, float] | None]] = []
     for col, layer in enumerate(layers):
         top = (len(layer) - 1) * dy / 2
-        column = []
+        column: list[tuple[float, float] | None] = []
         for row, label in enumerate(layer):
             x, y = col * dx, top - row * dy
             if label == ELLIPSIS:
@@ -160,17 +162,17 @@ def network_diagram(
 
 def _fit_labels_in_nodes(ax: Axes, radius: float) -> None:
     """Shrink node labels (from 12 pt, down to 6 pt) until each fits inside its circle."""
-    try:
-        renderer = ax.figure.canvas.get_renderer()
-    except AttributeError:  # a backend without a renderer to measure with: keep the default size
+    get_renderer = getattr(ax.figure.canvas, "get_renderer", None)
+    if get_renderer is None:  # a backend without a renderer to measure with: keep the default size
         return
+    renderer = get_renderer()
     ax.apply_aspect()
     to_display = ax.transData.transform
     diameter = abs(to_display((2 * radius, 0))[0] - to_display((0, 0))[0])
     for text in ax.texts:
         if text.get_gid() != "node-label":
             continue
-        size = text.get_fontsize()
+        size = float(text.get_fontsize())
         while size > 6 and text.get_window_extent(renderer).width > 0.8 * diameter:
             size -= 0.5
             text.set_fontsize(size)
@@ -184,6 +186,8 @@ def neuron_diagram(
     ax: Axes | None = None,
 ) -> Axes:
     """Draw a cartoon of a biological neuron, signals flowing left to right.
+
+    Introduced in chapter 7, *Linear regression as a neural network*.
 
     Dendrites branch into the cell body, which holds the nucleus; the axon
     leaves it to the right and splits into axon terminals, one of which meets

@@ -36,6 +36,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -150,10 +151,10 @@ def _describe(value: object) -> str:
     if isinstance(value, torch.Tensor):
         try:
             with _no_torch_function():
-                shape = tuple(value.shape)
+                tensor_shape = tuple(value.shape)
         except Exception:  # noqa: BLE001
             return f"a tensor of type {_type_name(value)}"
-        return f"a tensor of shape {shape}"
+        return f"a tensor of shape {tensor_shape}"
     if isinstance(value, (list, tuple)):
         shape = _nested_shape(value)
         kind = "list" if isinstance(value, list) else "tuple"
@@ -209,17 +210,25 @@ def _nested_shape(value: object, depth: int = 0) -> tuple[int, ...] | None:
         return ()
     if depth > 8 or not isinstance(value, (list, tuple)):
         return None
-    base = list if isinstance(value, list) else tuple
-    try:  # the container's own __len__/__iter__ may be overridden and raise: use the base class's
-        items = [base.__getitem__(value, i) for i in range(base.__len__(value))]
+    try:
+        items = _items(value)
     except Exception:  # noqa: BLE001
         return None
     if not items:
         return (0,)
     shapes = {_nested_shape(item, depth + 1) for item in items}
-    if len(shapes) != 1 or None in shapes:
+    if len(shapes) != 1:
         return None
-    return (len(items), *shapes.pop())
+    (shape,) = shapes
+    return None if shape is None else (len(items), *shape)
+
+
+def _items(value: list[Any] | tuple[Any, ...]) -> list[object]:
+    """The items of a list or tuple, read with the base class's methods: a learner's subclass may
+    override ``__len__`` or ``__iter__`` (and raise)."""
+    if isinstance(value, list):
+        return [list.__getitem__(value, i) for i in range(list.__len__(value))]
+    return [tuple.__getitem__(value, i) for i in range(tuple.__len__(value))]
 
 
 @contextlib.contextmanager
@@ -314,12 +323,12 @@ def _tensor(value: object, shape: tuple[int, ...] | None, name: str = "your func
 def _pair(value: object, names: str) -> tuple[object, object]:
     """The two items of a tuple or list, read without calling its (possibly overridden) methods."""
     if isinstance(value, (tuple, list)):
-        base = list if isinstance(value, list) else tuple
         try:
-            if base.__len__(value) == 2:
-                return base.__getitem__(value, 0), base.__getitem__(value, 1)
+            items = _items(value)
         except Exception:  # noqa: BLE001
-            pass
+            items = []
+        if len(items) == 2:
+            return items[0], items[1]
     raise _Unreadable(f"your function returned {_describe(value)}; expected a pair {names}")
 
 
@@ -378,8 +387,8 @@ def _judge_squared(x: torch.Tensor, got: object) -> None:
     hints = [(median, "that is a median; squared loss is minimised by another statistic")]
     if n > 1:
         hints.append(
-            (x.sum() / (n - 1), "you divided by n - 1, the correction of the unbiased variance; "
-                                "the best constant divides the sum by n")
+            (x.sum() / (n - 1), ("you divided by n - 1, the correction of the unbiased variance; "
+                                 "the best constant divides the sum by n"))
         )
     _compare_scalar(got, best, hints)
 
@@ -510,13 +519,13 @@ def _judge_noisy_gram(X: torch.Tensor, sigma: float, got: object) -> None:
     expected = gram + n * sigma**2 * D
     hints = [
         (gram + n * sigma**2 * torch.eye(width, dtype=X.dtype),
-         "the last column of X is the constant 1 of the bias and receives no noise, so its diagonal entry "
-         "gains nothing; only the feature columns get n sigma^2"),
-        (gram + sigma**2 * D, "each diagonal entry of E^T E sums n squared noise entries: the extra is n sigma^2, "
-                              "not sigma^2"),
+         ("the last column of X is the constant 1 of the bias and receives no noise, so its diagonal entry "
+          "gains nothing; only the feature columns get n sigma^2")),
+        (gram + sigma**2 * D, ("each diagonal entry of E^T E sums n squared noise entries: the extra is n sigma^2, "
+                               "not sigma^2")),
         (gram + n * sigma * D, "the noise entries have variance sigma^2, not sigma"),
-        (gram + (n - 1) * sigma**2 * D, "you used n - 1; the diagonal entry sums n noise terms, each with "
-                                        "expectation sigma^2 (no n - 1 correction here)"),
+        (gram + (n - 1) * sigma**2 * D, ("you used n - 1; the diagonal entry sums n noise terms, each with "
+                                         "expectation sigma^2 (no n - 1 correction here)")),
         (gram, "that is the Gram matrix without noise; E[E^T E] is not zero"),
     ]
     _compare_matrix(got, expected, hints)
@@ -571,8 +580,8 @@ def _judge_laplace(y: torch.Tensor, y_hat: torch.Tensor, got: object) -> None:
     hints = [
         (residual.sum(), "you left out the normalising constant: each example also contributes log 2"),
         (residual.sum() - n * math.log(2.0),
-         "check the sign of the constant: -log(1/2) = +log 2, so each example adds log 2 (about 0.6931), "
-         "not log(0.5)"),
+         ("check the sign of the constant: -log(1/2) = +log 2, so each example adds log 2 (about 0.6931), "
+          "not log(0.5)")),
         (expected / n, "that is the mean over examples; the total (a sum) is asked for"),
         (-expected, "check the sign: a negative log-likelihood of this density is never below 0"),
     ]
@@ -725,6 +734,8 @@ def _report(label: str, passed: bool, message: str) -> Verdict:
 
 def check(label: str, answer: Callable[..., object]) -> Verdict:
     """Test a learner's answer to an exercise, print the verdict and return it.
+
+    Introduced in chapter 8, *Summary and exercises*.
 
     The function ``answer`` is called on several fixed inputs (copies, so it
     may modify them).  Each result is converted to a plain float64 tensor of

@@ -8,6 +8,8 @@ import torch
 def device() -> torch.device:
     """Return the first CUDA device when one is available, else the CPU.
 
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
+
     Examples
     --------
     >>> device().type in {"cpu", "cuda"}

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import torch
 
-from ._validation import as_feature_vector, as_float_tensor, check_same_length
+from ._validation import TensorLike, as_feature_vector, as_float_tensor, check_same_length
 
 
-def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def squared_loss(y_hat: TensorLike, y: TensorLike) -> torch.Tensor:
     """Elementwise squared error ``0.5 * (y_hat - y) ** 2``.
 
+    Introduced in chapter 2, *The loss*.
+
     The factor one half cancels the 2 that differentiation brings down.
+    Called once per training step, it checks the kind, shape and device of tensors
+    but not their values (that would make the host wait for a GPU on every call):
+    NaN in gives NaN out.  Lists and NumPy arrays are read and checked in full.
 
     Parameters
     ----------
@@ -32,8 +37,8 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     >>> squared_loss(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0]))
     tensor([0., 2.])
     """
-    y_hat = as_float_tensor("y_hat", y_hat)
-    y = as_float_tensor("y", y)
+    y_hat = as_float_tensor("y_hat", y_hat, check_values=False)
+    y = as_float_tensor("y", y, check_values=False)
     if y_hat.device != y.device:
         raise ValueError(f"y_hat is on {y_hat.device} but y is on {y.device}; move them to one device")
     if y_hat.shape != y.shape:
@@ -46,13 +51,43 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return 0.5 * (y_hat - y) ** 2
 
 
+def half_mse(residual: torch.Tensor) -> torch.Tensor:
+    """Half the mean squared residual, ``0.5 * mean(residual ** 2)``, in float64.
+
+    The average of :func:`squared_loss` over examples, written once for every place that
+    needs a number for "the loss" of a fit (:func:`~d2lmini.fit_sgd`'s histories, the
+    SGD explorer, the benchmarks).  The residual is squared in float64, so a residual of
+    float16 or float32 data cannot overflow on the way; the result is a float64 scalar on
+    the residual's device.  No checks: the callers pass residuals they computed themselves.
+
+    Parameters
+    ----------
+    residual : tensor, shape (n,)
+        ``X @ w + b - y``, in any floating-point dtype; n at least 1.
+
+    Returns
+    -------
+    tensor, shape (), float64
+
+    Examples
+    --------
+    >>> import torch
+    >>> half_mse(torch.tensor([1.0, -3.0]))  # (1 + 9) / 2 / 2
+    tensor(2.5000, dtype=torch.float64)
+    """
+    r = residual.double()
+    return 0.5 * torch.dot(r, r) / r.shape[0]
+
+
 def loss_grid(
-    x: torch.Tensor,
-    y: torch.Tensor,
-    w_values: torch.Tensor,
-    b_values: torch.Tensor,
+    x: TensorLike,
+    y: TensorLike,
+    w_values: TensorLike,
+    b_values: TensorLike,
 ) -> torch.Tensor:
     """Average squared loss of the one-feature model ``y ≈ w * x + b`` at every grid point.
+
+    Introduced in chapter 2, *The loss*.
 
     Entry ``[i, j]`` is ``mean_k 0.5 * (w_values[j] * x[k] + b_values[i] - y[k]) ** 2``,
     so rows follow ``b`` and columns follow ``w``: the layout matplotlib's

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import torch
 
-from ._validation import as_float_tensor
+from ._validation import TensorLike, as_float_tensor
 
 
-def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.Tensor:
+def linreg(X: TensorLike, w: TensorLike, b: torch.Tensor | float) -> torch.Tensor:
     """Predict ``X @ w + b`` for every row of ``X``.
 
+    Introduced in chapter 1, *The linear model*.
+
     Gradients flow to ``w`` and ``b`` when they require them.
+    Called once per training step, it checks the kind, shape, dtype and device of
+    tensors but not their values (that would make the host wait for a GPU on every
+    call): NaN in gives NaN out.  Lists, NumPy arrays and numbers are read and checked
+    in full.
 
     Parameters
     ----------
@@ -33,10 +39,10 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
     >>> linreg(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]), 0.5)
     tensor([-0.5000, -0.5000])
     """
-    X = as_float_tensor("X", X, ndim=2)
+    X = as_float_tensor("X", X, ndim=2, check_values=False)
     # A weight or bias that is not a tensor (a list, a Python float) has no device or dtype
     # of its own: it is built directly on X's device in X's dtype.
-    w = as_float_tensor("w", w, ndim=1, dtype=X.dtype, device=X.device)
+    w = as_float_tensor("w", w, ndim=1, dtype=X.dtype, device=X.device, check_values=False)
     if w.dtype != X.dtype:
         raise ValueError(f"w has dtype {w.dtype} but X has dtype {X.dtype}; convert one of them with .to()")
     if w.shape[0] != X.shape[1]:
@@ -44,10 +50,10 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
     if isinstance(b, torch.Tensor):
         if b.numel() != 1:
             raise ValueError(f"b must be a single number, got shape {tuple(b.shape)}")
-        b = as_float_tensor("b", b).reshape(())
+        bias = as_float_tensor("b", b, check_values=False).reshape(())
     else:
-        b = as_float_tensor("b", b, ndim=0, dtype=X.dtype, device=X.device)
-    for name, tensor in (("w", w), ("b", b)):
+        bias = as_float_tensor("b", b, ndim=0, dtype=X.dtype, device=X.device)
+    for name, tensor in (("w", w), ("b", bias)):
         if tensor.device != X.device:
             raise ValueError(f"X is on {X.device} but {name} is on {tensor.device}; move them to one device")
-    return X @ w + b
+    return X @ w + bias

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 
 from ._validation import (
+    TensorLike,
     as_dataset,
     cast_checked,
     check_bool,
@@ -18,14 +19,20 @@ from ._validation import (
     check_positive_int,
     check_size,
 )
+from .losses import half_mse
 
 
 class RankDeficientWarning(UserWarning):
-    """The design matrix has linearly dependent columns, so the least-squares answer is not unique."""
+    """The design matrix has linearly dependent columns, so the least-squares answer is not unique.
+
+    Introduced in chapter 3, *The analytic solution*.
+    """
 
 
-def fit_least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def fit_least_squares(X: TensorLike, y: TensorLike) -> tuple[torch.Tensor, torch.Tensor]:
     """Solve ``min_{w, b} ||X w + b - y||^2`` exactly.
+
+    First used in chapter 2, *The loss*; explained in chapter 3, *The analytic solution*.
 
     The bias is folded into the weights by appending a column of ones to ``X``;
     the problem is then solved by an SVD-based least-squares routine in float64
@@ -83,11 +90,18 @@ def fit_least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, t
 def sgd(params: Iterable[torch.Tensor], lr: float) -> None:
     """One step of gradient descent on each parameter, in place: ``p -= lr * p.grad``.
 
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
+
     Gradients are zeroed afterwards, ready for the next ``backward()``.
-    A gradient holding NaN or infinity (or a step ``lr * grad`` that overflows)
-    raises ``ValueError`` before any parameter changes.
     The loss that produced them should be the minibatch *mean*, so the step
     size does not grow with the batch size.
+    Called once per training step, it checks ``lr`` and that every parameter is a
+    tensor with a gradient.  On the CPU it also refuses a NaN or infinite gradient,
+    or a step ``lr * grad`` that overflows, with a ``ValueError`` naming the
+    parameter, before any parameter moves.  On a GPU the values are not read, since
+    that would make the host wait for the device on every step: there a bad gradient
+    gives NaN parameters, which the next loss shows, and :func:`fit_sgd` detects
+    such a divergence and stops with a warning.
 
     Parameters
     ----------
@@ -114,6 +128,7 @@ def sgd(params: Iterable[torch.Tensor], lr: float) -> None:
         params = list(params)
     except TypeError as err:
         raise TypeError(f"params must be an iterable of tensors such as [w, b], got {type(params).__name__}") from err
+    grads = []
     for i, p in enumerate(params):
         if not isinstance(p, torch.Tensor):
             raise TypeError(f"params[{i}] must be a tensor, got {type(p).__name__}")
@@ -122,24 +137,32 @@ def sgd(params: Iterable[torch.Tensor], lr: float) -> None:
                 f"params[{i}] has no gradient: create it with requires_grad=True "
                 "and call loss.backward() before sgd"
             )
+        grads.append(p.grad)
     with torch.no_grad():
-        # every step is computed and checked before any parameter moves
-        steps = [lr * p.grad for p in params]
-        for i, (p, step) in enumerate(zip(params, steps)):
-            if not bool(torch.isfinite(p.grad).all()):
-                bad = int((~torch.isfinite(p.grad)).sum())
-                raise ValueError(
-                    f"params[{i}].grad holds {bad} NaN or infinite values (the loss or its gradient overflowed); "
-                    "no parameter was updated"
-                )
-            if not bool(torch.isfinite(step).all()):
-                raise ValueError(
-                    f"lr * params[{i}].grad overflows {step.dtype} (lr={lr}); try a smaller learning rate; "
-                    "no parameter was updated"
-                )
-        for p, step in zip(params, steps):
+        steps = [lr * grad for grad in grads]
+        if all(step.device.type == "cpu" for step in steps):  # reading values costs no device wait here
+            _check_steps(params, grads, steps, lr)
+        for p, grad, step in zip(params, grads, steps):
             p -= step
-            p.grad.zero_()
+            grad.zero_()
+
+
+def _check_steps(params: list[torch.Tensor], grads: list[torch.Tensor], steps: list[torch.Tensor], lr: float) -> None:
+    """Refuse a non-finite gradient or an overflowing step, naming the parameter (one reduction when all is well)."""
+    if bool(torch.stack([torch.isfinite(step).all() for step in steps]).all()):
+        return
+    for i, (grad, step) in enumerate(zip(grads, steps)):
+        bad = int((~torch.isfinite(grad)).sum())
+        if bad:
+            raise ValueError(
+                f"params[{i}].grad holds {bad} NaN or infinite values (the loss or its gradient overflowed); "
+                "no parameter was updated"
+            )
+        if not bool(torch.isfinite(step).all()):
+            raise ValueError(
+                f"lr * params[{i}].grad overflows {step.dtype} (lr={lr}); try a smaller learning rate; "
+                "no parameter was updated"
+            )
 
 
 MAX_STEPS = 100_000_000
@@ -149,6 +172,8 @@ MAX_STEPS = 100_000_000
 @dataclass(frozen=True)
 class SGDResult:
     """What :func:`fit_sgd` learned and how the loss evolved.
+
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
 
     Attributes
     ----------
@@ -179,15 +204,9 @@ class SGDResult:
     path: torch.Tensor | None = None
 
 
-def _half_mse(residual: torch.Tensor) -> torch.Tensor:
-    """``0.5 * mean(residual ** 2)`` computed in float64, so squaring cannot overflow the data's dtype."""
-    r = residual.double()
-    return 0.5 * torch.dot(r, r) / r.shape[0]
-
-
 def fit_sgd(
-    X: torch.Tensor,
-    y: torch.Tensor,
+    X: TensorLike,
+    y: TensorLike,
     *,
     lr: float,
     batch_size: int,
@@ -196,6 +215,8 @@ def fit_sgd(
     track_path: bool = False,
 ) -> SGDResult:
     """Fit ``y ≈ X @ w + b`` by minibatch stochastic gradient descent on the squared loss.
+
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
 
     Each epoch shuffles the examples and walks through them in minibatches;
     each step applies the closed-form update for the mean squared loss of the batch B,
@@ -263,7 +284,7 @@ def fit_sgd(
     w = (0.01 * torch.randn(d, generator=generator)).to(X.device, X.dtype)
     b = torch.zeros((), dtype=X.dtype, device=X.device)
     with torch.no_grad():
-        initial_loss = float(_half_mse(X @ w + b - y))
+        initial_loss = float(half_mse(X @ w + b - y))
     if not initial_loss <= history_max:
         raise ValueError(
             f"X and y are too large for {X.dtype}: the loss at the starting weights is {initial_loss:.3g}, "
@@ -286,7 +307,7 @@ def fit_sgd(
                 X_batch = X_shuffled[start : start + batch_size]
                 residual = X_batch @ w + b - y_shuffled[start : start + batch_size]
                 scale = lr / residual.shape[0]
-                step_losses[step] = _half_mse(residual)
+                step_losses[step] = half_mse(residual)
                 if scale <= dtype_max:
                     w.addmv_(X_batch.T, residual, alpha=-scale)
                 else:  # addmv_ refuses an alpha beyond the dtype's range; mul_ overflows to inf like any step
@@ -295,9 +316,9 @@ def fit_sgd(
                 step += 1
                 if path is not None:
                     path[step, :d], path[step, d] = w, b
-            loss = _half_mse(X @ w + b - y)
-            epoch_losses[epoch] = loss
-            loss = float(loss)
+            epoch_loss = half_mse(X @ w + b - y)
+            epoch_losses[epoch] = epoch_loss
+            loss = float(epoch_loss)
             if not (bool(torch.isfinite(w).all()) and math.isfinite(float(b))):
                 why = f"the parameters overflowed {X.dtype}"
                 break

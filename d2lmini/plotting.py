@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ._validation import as_feature_vector, check_positive_int, check_real
+from ._validation import TensorLike, as_feature_vector, check_positive_int, check_real
 from .timing import Timing
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 def set_figsize(figsize: tuple[float, float] = (4.5, 3.0)) -> None:
     """Set the default size of new figures, in inches.
+
+    Introduced in chapter 2, *The loss*.
 
     Examples
     --------
@@ -88,6 +90,8 @@ def plot(
 ) -> Axes:
     """Plot one or several curves ``ys`` against a shared ``x``.
 
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
+
     Parameters
     ----------
     x : array-like or tensor, shape (m,)
@@ -141,16 +145,18 @@ def plot(
 
 
 def plot_residuals(
-    x: torch.Tensor,
-    y: torch.Tensor,
-    w: float,
-    b: float,
+    x: TensorLike,
+    y: TensorLike,
+    w: float | torch.Tensor,
+    b: float | torch.Tensor,
     *,
     axes: Axes | None = None,
     line_label: str | None = None,
     color: str = "C0",
 ) -> Axes:
     """Draw one-feature data, the line ``w * x + b`` and each example's residual.
+
+    Introduced in chapter 2, *The loss*.
 
     The residual of example ``i`` is the vertical segment from the label
     ``y[i]`` to the prediction ``w * x[i] + b``: the gap the squared loss charges for.
@@ -198,15 +204,17 @@ def plot_residuals(
 
 
 def plot_loss_contours(
-    w_values: torch.Tensor,
-    b_values: torch.Tensor,
-    losses: torch.Tensor,
+    w_values: TensorLike,
+    b_values: TensorLike,
+    losses: TensorLike,
     *,
     minimum: tuple[float, float] | None = None,
     levels: int = 15,
     axes: Axes | None = None,
 ) -> Axes:
     """Contour plot of a loss over a (w, b) grid, as returned by :func:`d2lmini.loss_grid`.
+
+    Introduced in chapter 2, *The loss*.
 
     Contour levels sit at heights above the smallest loss that grow
     geometrically (from 0.1 % to 100 % of the range), so the rings near the
@@ -237,9 +245,7 @@ def plot_loss_contours(
     ('w', 'b')
     """
     w_np, b_np = _vector("w_values", w_values), _vector("b_values", b_values)
-    if isinstance(losses, torch.Tensor):
-        losses = losses.detach().cpu().numpy()
-    grid = np.asarray(losses, dtype=float)
+    grid = np.asarray(_as_numpy(losses), dtype=float)
     if grid.shape != (b_np.size, w_np.size):
         raise ValueError(
             f"losses must have shape (len(b_values), len(w_values)) = {(b_np.size, w_np.size)}, got {grid.shape}"
@@ -256,7 +262,7 @@ def plot_loss_contours(
         # heights above the minimum spaced geometrically, so rings near the minimum stay visible
         ring_levels = low + (high - low) * np.geomspace(1e-3, 1.0, levels)
         contours = axes.contour(w_np, b_np, grid, levels=ring_levels, cmap="viridis")
-        axes.clabel(contours, contours.levels[levels // 3 :: 3], fontsize=7, fmt="%.3g")  # outer rings only
+        axes.clabel(contours, np.asarray(contours.levels)[levels // 3 :: 3], fontsize=7, fmt="%.3g")  # outer rings only
     if minimum is not None:
         if not isinstance(minimum, (tuple, list)) or len(minimum) != 2:
             raise ValueError(f"minimum must be a pair (w, b), got {minimum!r}")
@@ -276,6 +282,8 @@ def plot_timings(
     axes: Axes | None = None,
 ) -> Axes:
     """Log-log plot of time against problem size: the median as a line, the spread as a band.
+
+    Introduced in chapter 5, *Vectorization for speed*.
 
     Parameters
     ----------

@@ -13,7 +13,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from ._validation import as_float_tensor, check_positive_float, check_real, check_same_length
+from ._validation import TensorLike, as_float_tensor, check_positive_float, check_real, check_same_length
 
 ArrayLike = TypeVar("ArrayLike", float, np.ndarray, torch.Tensor)
 
@@ -23,6 +23,8 @@ _LOG_FLOAT64_MAX = math.log(np.finfo(np.float64).max)
 
 def normal_pdf(x: ArrayLike, mu: float = 0.0, sigma: float = 1.0) -> ArrayLike:
     """Density of the normal distribution N(mu, sigma^2) at ``x``.
+
+    Introduced in chapter 6, *The normal distribution and squared loss*.
 
     ``p(x) = exp(-(x - mu)^2 / (2 sigma^2)) / sqrt(2 pi sigma^2)``, evaluated as
     ``exp(-z^2 / 2 - log sigma - log(2 pi) / 2)`` with ``z = (x - mu) / sigma`` in
@@ -72,8 +74,10 @@ def normal_pdf(x: ArrayLike, mu: float = 0.0, sigma: float = 1.0) -> ArrayLike:
     return math.inf if log_p > _LOG_FLOAT64_MAX else math.exp(log_p)
 
 
-def gaussian_nll(y: torch.Tensor, y_hat: torch.Tensor, sigma: float | torch.Tensor) -> torch.Tensor:
+def gaussian_nll(y: TensorLike, y_hat: TensorLike, sigma: float | torch.Tensor) -> torch.Tensor:
     """Negative log-likelihood of labels ``y`` under ``y ~ N(y_hat, sigma^2)``, summed over examples.
+
+    Introduced in chapter 6, *The normal distribution and squared loss*.
 
     ``sum_i 0.5 * log(2 pi sigma^2) + (y_i - y_hat_i)^2 / (2 sigma^2)``, evaluated as
     ``n * (log(2 pi) / 2 + log sigma) + sum_i ((y_i - y_hat_i) / sigma)^2 / 2`` in

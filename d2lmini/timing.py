@@ -16,6 +16,8 @@ from ._validation import check_positive_float, check_positive_int
 class Timing:
     """Seconds per call of a benchmarked function.
 
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
+
     Attributes
     ----------
     median, min, max : float
@@ -42,6 +44,8 @@ class Timing:
 def format_seconds(seconds: float) -> str:
     """Format a duration with a unit that keeps 3 significant digits.
 
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
+
     Examples
     --------
     >>> format_seconds(0.000123)
@@ -57,6 +61,8 @@ def format_seconds(seconds: float) -> str:
 
 def benchmark(fn: Callable[[], object], *, repeat: int = 7, number: int | None = None) -> Timing:
     """Time ``fn()`` over ``repeat`` runs of ``number`` calls each.
+
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
 
     Like :mod:`timeit`, ``number`` defaults to the smallest of 1, 2, 5, 10,
     20, 50, ... calls that take at least 0.2 s together, so short functions
@@ -112,6 +118,8 @@ def time_sweep(
     number: int | None = None,
 ) -> list[Timing]:
     """Benchmark ``make_fn(size)`` for every size, with :func:`d2lmini.benchmark`.
+
+    Introduced in chapter 5, *Vectorization for speed*.
 
     ``make_fn`` builds the inputs for one size and returns the function to
     time, so building the inputs is not part of the measurement.

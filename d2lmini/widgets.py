@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._validation import as_dataset, check_bool, check_int, check_positive_float, check_positive_int
+from ._validation import TensorLike, as_dataset, check_bool, check_int, check_positive_float, check_positive_int
+from .losses import half_mse
 from .optim import SGDResult, fit_least_squares, fit_sgd
 
 DEFAULT_LEARNING_RATES = (0.03, 0.1, 0.3, 1.0, 3.0)
@@ -95,8 +96,8 @@ class SGDFrame:
 
 
 def sgd_frames(
-    X: torch.Tensor,
-    y: torch.Tensor,
+    X: TensorLike,
+    y: TensorLike,
     *,
     learning_rates: Sequence[float] = DEFAULT_LEARNING_RATES,
     batch_sizes: Sequence[int] | None = None,
@@ -149,7 +150,7 @@ def sgd_frames(
     draw = check_bool("draw", draw)
     frames = [[_run(X, y, lr, batch_size, num_epochs, seed) for batch_size in batch_sizes] for lr in learning_rates]
     if draw:
-        painter = _FramePainter(X, y, num_epochs, frames[0][0].result.path[0])
+        painter = _FramePainter(X, y, num_epochs, _path(frames[0][0].result)[0])
         frames = [[painter.draw(frame) for frame in row] for row in frames]
     return frames
 
@@ -190,9 +191,16 @@ def _check_inputs(
     return X, y, learning_rates, batch_sizes, num_epochs, check_int("seed", seed)
 
 
-def _half_mse(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> float:
-    residual = X.double() @ w.double().to(X.device) + b.double().to(X.device) - y.double()
-    return float(0.5 * residual.square().mean())
+def _loss(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> float:
+    """The loss on all the data at ``(w, b)``, with the residual itself computed in float64."""
+    return float(half_mse(X.double() @ w.double().to(X.device) + b.double().to(X.device) - y.double()))
+
+
+def _path(result: SGDResult) -> torch.Tensor:
+    """The path of a run of the explorer (each is trained with ``track_path=True``)."""
+    if result.path is None:
+        raise ValueError("the SGD explorer draws runs trained with track_path=True")
+    return result.path
 
 
 def _run(X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, num_epochs: int, seed: int) -> SGDFrame:
@@ -203,8 +211,8 @@ def _run(X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, num_epoch
             X, y, lr=lr, batch_size=batch_size, num_epochs=num_epochs,
             generator=torch.Generator().manual_seed(seed), track_path=True,
         )
-    start = result.path[0]
-    return SGDFrame(lr, batch_size, result, _half_mse(X, y, start[:-1], start[-1]))
+    start = _path(result)[0]
+    return SGDFrame(lr, batch_size, result, _loss(X, y, start[:-1], start[-1]))
 
 
 class _FramePainter:
@@ -223,8 +231,8 @@ class _FramePainter:
             warnings.simplefilter("ignore")  # a rank-deficient X still has a (minimum-norm) answer
             w_best, b_best = fit_least_squares(X, y)
         best = torch.cat([w_best.cpu(), b_best.reshape(1).cpu()]).double()
-        best_loss = _half_mse(X, y, w_best, b_best)
-        start_loss = _half_mse(X, y, start[:-1], start[-1])
+        best_loss = _loss(X, y, w_best, b_best)
+        start_loss = _loss(X, y, start[:-1], start[-1])
         start = start.double().cpu()
         self.n = X.shape[0]
 
@@ -286,7 +294,7 @@ class _FramePainter:
         losses = torch.cat([torch.tensor([frame.initial_loss], dtype=torch.float64), result.epoch_losses.double()])
         finite = torch.isfinite(losses)
         self.epoch_line.set_data(torch.arange(len(losses))[finite].numpy(), losses[finite].numpy())
-        path = result.path.double()
+        path = _path(result).double()
         path = path[torch.isfinite(path).all(dim=1)]
         self.path_line.set_data(path[:, 0].numpy(), path[:, 1].numpy())
         self.end_marker.set_data(path[-1:, 0].numpy(), path[-1:, 1].numpy())
@@ -366,8 +374,8 @@ class SGDExplorer:
 
 
 def sgd_explorer(
-    X: torch.Tensor,
-    y: torch.Tensor,
+    X: TensorLike,
+    y: TensorLike,
     *,
     learning_rates: Sequence[float] = DEFAULT_LEARNING_RATES,
     batch_sizes: Sequence[int] | None = None,
@@ -376,6 +384,8 @@ def sgd_explorer(
     live: bool = False,
 ) -> SGDExplorer:
     """Sliders for the learning rate and the batch size, above the SGD run they give.
+
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
 
     By default every grid point is trained now by :func:`sgd_frames` and drawn; the
     sliders are ``jslink``-ed to nested ``Stack`` widgets of those frames.  The links
@@ -424,7 +434,7 @@ def sgd_explorer(
     frames = sgd_frames(
         X, y, learning_rates=learning_rates, batch_sizes=batch_sizes, num_epochs=num_epochs, seed=seed
     )
-    n = len(X)  # validated by sgd_frames: a 2-D table of examples
+    n = as_dataset(X, y)[0].shape[0]  # sgd_frames has checked them: a 2-D table of examples
     lr_slider = _slider(
         widgets.SelectionSlider, options=[(f"{row[0].lr:g}", row[0].lr) for row in frames]
     )
@@ -530,7 +540,7 @@ def _live_explorer(
         value=batch_sizes[(len(batch_sizes) - 1) // 2], continuous_update=False,
     )
     first = _run(X, y, float(lr_slider.value), int(batch_slider.value), num_epochs, seed)
-    painter = _FramePainter(X, y, num_epochs, first.result.path[0])
+    painter = _FramePainter(X, y, num_epochs, _path(first.result)[0])
     frames = [[painter.draw(first)]]
     image = widgets.Image(value=frames[0][0].png, format="png", layout=_cell(widgets), _dom_classes=("sgd-frame",))
     background = _background(widgets, painter.background)

@@ -3,19 +3,41 @@
 from __future__ import annotations
 
 import fcntl
+import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tools import browser as browser_tools  # noqa: E402
+from tools import browser as browser_tools
 
+ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
+
+# Project-level checks need the book's tool chain; they carry the marker ``project``: a whole file
+# by its line ``pytestmark = pytest.mark.project``, a single test by asking for the built site or a
+# browser. ``-m "not project"`` (make test-oldest, test-colab) then does not even import such a file,
+# since its imports (jupytext, yaml, nbformat, ...) are missing there.
+PROJECT_FILE = re.compile(r"^pytestmark = pytest\.mark\.project\b", re.MULTILINE)
+PROJECT_FIXTURES = {"built_site", "site_url", "browser", "open_page"}
+
+
+def pytest_ignore_collect(collection_path: Path, config):
+    if (
+        collection_path.suffix == ".py"
+        and "not project" in (config.getoption("markexpr") or "")
+        and PROJECT_FILE.search(collection_path.read_text(encoding="utf-8"))
+    ):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if PROJECT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.project)
 
 
 @dataclass
@@ -35,13 +57,9 @@ def built_site(testrun_uid: str) -> BuildResult:
         if not code_file.exists():
             for old in BUILD.glob(".test-build-*"):
                 old.unlink()
-            jupyter_book = Path(sys.executable).parent / "jupyter-book"
-            proc = subprocess.run(
-                [str(jupyter_book), "build", "--all", "-W", "-n", "--keep-going", str(ROOT)],
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-            )
+            from tools.notebooks import book_command
+
+            proc = subprocess.run(book_command(), capture_output=True, text=True, cwd=ROOT, check=False)
             log_file.write_text(proc.stdout + proc.stderr)
             code_file.write_text(str(proc.returncode))
     return BuildResult(int(code_file.read_text()), log_file.read_text())
@@ -68,11 +86,16 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, site_url):
-    """Open a page of the site in a fresh context; return (page, PageLog). Other hosts are blocked."""
+    """Open a page of the site in a fresh context; return (page, PageLog). Other hosts are blocked.
+
+    Keywords: ``wait_ms``, ``viewport`` (``tools.browser.DESKTOP`` or ``PHONE``), ``color_mode``.
+    """
     pages = []
 
-    def _open(path: str, *, wait_ms: int = 500):
-        page, log = browser_tools.open_page(browser, site_url + path, wait_ms=wait_ms)
+    def _open(path: str, *, wait_ms: int = 500, viewport=browser_tools.DESKTOP, color_mode=None):
+        page, log = browser_tools.open_page(
+            browser, site_url + path, wait_ms=wait_ms, viewport=viewport, color_mode=color_mode
+        )
         pages.append(page)
         return page, log
 

@@ -36,10 +36,11 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from conftest import ROOT
-from tools import colab_env
+from tools import colab_env, notebooks
+from tools.notebooks import ROOT
+
+pytestmark = pytest.mark.project
 
 KERNEL_NAME = "d2lmini-colab-test"
 CELL_TIMEOUT_S = 300
@@ -63,22 +64,10 @@ def selected_notebooks() -> list[Path]:
 
 
 def run(*args: str | Path, cwd: Path | None = None, check: bool = True, env=None) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
+    proc = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600, env=env, check=False)
     if check and proc.returncode != 0:
         pytest.fail(f"{' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     return proc
-
-
-def copy_of_checkout(target: Path) -> Path:
-    """The files a clone of this working tree would hold (tracked, plus untracked but not ignored)."""
-    listed = run("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=ROOT).stdout
-    for relative in filter(None, listed.split("\0")):
-        source = ROOT / relative
-        if source.is_file():
-            (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            target.joinpath(relative).write_bytes(source.read_bytes())
-    assert (target / "pyproject.toml").exists() and (target / "d2lmini" / "__init__.py").exists()
-    return target
 
 
 def bootstrap_source() -> str:
@@ -94,10 +83,9 @@ def colab(tmp_path_factory):
         wheels = colab_env.build_backend_wheels()
     except colab_env.ColabEnvError as err:
         pytest.fail(f"could not build Colab's environment: {err}")
-    base = tmp_path_factory.mktemp("colab")
-    run(python, "-m", "ipykernel", "install", "--prefix", base / "jupyter", "--name", KERNEL_NAME)
-    source = copy_of_checkout(base / "checkout")
-    yield python, base / "jupyter" / "share" / "jupyter", source, wheels
+    source = notebooks.copy_checkout(tmp_path_factory.mktemp("colab") / "checkout")
+    with notebooks.kernel_for(python, KERNEL_NAME) as kernel_env:
+        yield python, kernel_env, source, wheels
     run(python, "-m", "pip", "uninstall", "--yes", "--quiet", "d2lmini", check=False)  # leave Colab's set as built
 
 
@@ -110,7 +98,7 @@ def test_notebooks_to_run_exist():
 @pytest.mark.bootstrap
 @pytest.mark.parametrize("notebook", selected_notebooks(), ids=lambda path: path.stem)
 def test_chapter_runs_in_colabs_runtime_and_installs_only_d2lmini(notebook, colab, tmp_path, monkeypatch):
-    python, jupyter_path, source, wheels = colab
+    python, kernel_env, source, wheels = colab
     workdir = tmp_path / "content"  # an empty working directory, like Colab's /content
     workdir.mkdir()
 
@@ -120,8 +108,6 @@ def test_chapter_runs_in_colabs_runtime_and_installs_only_d2lmini(notebook, cola
     assert before == colab_env.pins(), "the cached environment no longer matches requirements-colab.txt"
 
     monkeypatch.setenv("D2LMINI_SOURCE", str(source))
-    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
-    monkeypatch.setenv("PYTHONHASHSEED", "0")
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
     monkeypatch.delenv("PYTHONPATH", raising=False)
@@ -132,10 +118,7 @@ def test_chapter_runs_in_colabs_runtime_and_installs_only_d2lmini(notebook, cola
             cell.outputs, cell.execution_count = [], None
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     # Raises CellExecutionError, with the failing cell and its traceback, if any cell fails.
-    NotebookClient(
-        nb, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(workdir)}},
-        record_timing=False,
-    ).execute()
+    notebooks.execute(nb, workdir, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT_S, env=kernel_env)
 
     errors = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs if o.output_type == "error"]
     assert errors == []
@@ -168,7 +151,7 @@ def fake_run(command, **kwargs):
 subprocess.run = fake_run
 """
     env = {k: v for k, v in os.environ.items() if k != "D2LMINI_SOURCE"} | {"D2LMINI_SOURCE": "/src/d2lmini"}
-    return subprocess.run([sys.executable, "-c", stub + bootstrap_source()], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-c", stub + bootstrap_source()], capture_output=True, text=True, env=env, check=False)
 
 
 def test_with_every_library_present_it_installs_d2lmini_alone():

@@ -13,12 +13,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
 
-import d2lmini  # noqa: E402
+import d2lmini
 
 HAS_CUDA = torch.cuda.is_available()
 DEVICES = [
@@ -42,6 +42,7 @@ def on(tensor: torch.Tensor, device: str) -> bool:
 
 def test_device_helper_picks_cuda_exactly_when_available():
     assert d2lmini.device() == torch.device("cuda" if HAS_CUDA else "cpu")
+    assert torch.zeros(2, device=d2lmini.device()).device.type == ("cuda" if HAS_CUDA else "cpu")
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -89,7 +90,7 @@ def test_data_iter_yields_batches_on_the_device_covering_every_example(device):
     rows = np.concatenate([torch.cat([Xb, yb[:, None]], dim=1).cpu().double().numpy() for Xb, yb in batches])
     expected = np.concatenate([Xn, yn[:, None]], axis=1)
     # Every example exactly once, in some order: sort both by all columns and compare.
-    order = lambda a: a[np.lexsort(a.T[::-1])]  # noqa: E731
+    order = lambda a: a[np.lexsort(a.T[::-1])]
     np.testing.assert_allclose(order(rows), order(expected), rtol=1e-6)
 
 
@@ -120,7 +121,7 @@ def test_fit_least_squares_returns_on_the_device_of_x(device):
 @pytest.mark.parametrize("device", DEVICES)
 def test_fit_sgd_trains_on_the_device_and_prints_what_the_cpu_prints(device):
     X, y, Xn, yn = problem(device, n=200)
-    kwargs = dict(lr=0.1, batch_size=10, num_epochs=8, track_path=True)
+    kwargs = {"lr": 0.1, "batch_size": 10, "num_epochs": 8, "track_path": True}
     result = d2lmini.fit_sgd(X, y, generator=torch.Generator().manual_seed(0), **kwargs)
     assert on(result.w, device) and on(result.b, device)
     # Histories come back on the CPU, ready to print and plot.
@@ -128,7 +129,7 @@ def test_fit_sgd_trains_on_the_device_and_prints_what_the_cpu_prints(device):
         assert on(history, "cpu")
     # Same seed on the CPU: the chapters print 4 decimals, and those must match.
     reference = d2lmini.fit_sgd(X.cpu(), y.cpu(), generator=torch.Generator().manual_seed(0), **kwargs)
-    printed = lambda r: [f"{v:.4f}" for v in [*r.w.tolist(), float(r.b), float(r.epoch_losses[-1])]]  # noqa: E731
+    printed = lambda r: [f"{v:.4f}" for v in [*r.w.tolist(), float(r.b), float(r.epoch_losses[-1])]]
     assert printed(result) == printed(reference)
     # And both found the least-squares answer.
     theta, *_ = np.linalg.lstsq(np.hstack([Xn, np.ones((len(yn), 1))]), yn, rcond=None)

@@ -10,13 +10,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.patches import Circle  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.patches import Circle
 
-import d2lmini  # noqa: E402
-from d2lmini.diagrams import (  # noqa: E402
+import d2lmini
+from d2lmini.diagrams import (
     COMPUTED_COLOR,
     ELLIPSIS,
     GIVEN_COLOR,
@@ -109,7 +109,7 @@ def test_long_labels_are_shrunk_to_fit_inside_their_circles():
 
 
 def test_network_draws_into_given_axes_and_hides_them():
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     assert network_diagram(ax=ax) is ax
     assert not ax.axison
     assert ax.get_aspect() == 1.0

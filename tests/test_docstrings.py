@@ -15,11 +15,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # the plot examples draw figures
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+import torch
 
-import d2lmini  # noqa: E402
+import d2lmini
 
 MODULES = [d2lmini] + [
     importlib.import_module(f"d2lmini.{info.name}") for info in pkgutil.iter_modules(d2lmini.__path__)

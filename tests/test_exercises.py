@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-import d2lmini.exercises as exercises
+from d2lmini import exercises
 from d2lmini.exercises import LABELS, check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +116,7 @@ def compose_numpy(W1, b1, W2, b2):
 
 def compose_by_pushing_the_identity(W1, b1, W2, b2):
     d = W1.shape[0]
-    layer = lambda x: (x @ W1 + b1) @ W2 + b2  # noqa: E731
+    layer = lambda x: (x @ W1 + b1) @ W2 + b2
     b = layer(torch.zeros(1, d, dtype=W1.dtype))[0]
     W = layer(torch.eye(d, dtype=W1.dtype)) - b
     return W, b
@@ -464,9 +464,9 @@ def test_a_tensor_subclass_cannot_fool_allclose(capsys):
     assert torch.allclose(torch.tensor(123.0).as_subclass(AllCloseLiar), torch.tensor(4.0))  # the trap is real
     passed, out = verdict_of("ex1-squared", lambda x: torch.tensor(123.0).as_subclass(AllCloseLiar), capsys)
     assert not passed and "expected 4.0000, your function returned 123.0000" in out
-    liar_pair = lambda W1, b1, W2, b2: (W2.as_subclass(AllCloseLiar), b2.as_subclass(AllCloseLiar))  # noqa: E731
+    liar_pair = lambda W1, b1, W2, b2: (W2.as_subclass(AllCloseLiar), b2.as_subclass(AllCloseLiar))
     assert verdict_of("ex6-compose", liar_pair, capsys)[0] is False
-    honest = lambda x: x.mean().as_subclass(AllCloseLiar)  # noqa: E731 - the right value in the same subclass
+    honest = lambda x: x.mean().as_subclass(AllCloseLiar)
     assert verdict_of("ex1-squared", honest, capsys)[0] is True
 
 
@@ -629,7 +629,7 @@ def test_torchs_stirling_term_is_what_the_hint_says():
 def test_every_exercise_in_the_chapter_has_a_self_check():
     text = (ROOT / "chapters" / "08-exercises.md").read_text()
     # the part of the chapter that a learner sees before opening each solution
-    parts = re.split(r"^### Exercise \d+", text, flags=re.M)[1:]
+    parts = re.split(r"^### Exercise \d+", text, flags=re.MULTILINE)[1:]
     assert len(parts) == 8
     labels_seen = []
     for number, part in enumerate(parts, 1):

@@ -54,9 +54,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import ROOT, screenshot_dir
+
 from tools import browser as browser_tools
+
+pytestmark = pytest.mark.project
 
 # The notebook under test: the reader notebook, which the Colab, Studio Lab and Binder buttons open.
 NOTEBOOK = ROOT / "notebooks" / "04-sgd.ipynb"
@@ -111,7 +113,7 @@ FRONT_ENDS = {
 
 
 def run(*args: str | Path, timeout: int = 1200) -> str:
-    proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         pytest.fail(
             f"{' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
@@ -139,7 +141,7 @@ def frontend_env(front_end: FrontEnd) -> Path:
     """
     name, requirements = front_end.name, front_end.requirements
     key = hashlib.sha256(
-        "\n".join([requirements.read_text(), sys.version, platform.machine()]).encode()
+        f"{requirements.read_text()}\n{sys.version}\n{platform.machine()}".encode()
     ).hexdigest()[:12]
     prefix = CACHE / f"frontend-{name}-{key}"
     python = prefix / "bin" / "python"

@@ -1,6 +1,8 @@
-"""Unit tests for d2lmini.linreg and d2lmini.squared_loss, checked against NumPy and calculus."""
+"""Unit tests for d2lmini.model and d2lmini.losses (linreg, squared_loss, loss_grid), against NumPy and calculus."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -64,10 +66,11 @@ W_OK = torch.ones(3)
         (X_OK, torch.ones(2), 0.0, ValueError, r"w must have one weight per column of X \(3\), got 2"),
         (X_OK, W_OK, torch.ones(2), ValueError, r"b must be a single number, got shape \(2,\)"),
         (X_OK, W_OK, [1.0, 2.0], ValueError, r"b must be a scalar"),
+        # values are checked where they are read from Python numbers; tensors are not looked into
+        # (a per-step helper must not wait for the GPU): see test_per_step_helpers_read_no_values
         (X_OK, W_OK, float("nan"), ValueError, r"b must be finite"),
-        (X_OK, W_OK, torch.tensor(float("inf")), ValueError, r"b must be finite"),
-        (torch.full((4, 3), float("nan")), W_OK, 0.0, ValueError, r"X must be finite"),
-        (X_OK, torch.tensor([1.0, float("inf"), 0.0]), 0.0, ValueError, r"w must be finite"),
+        ([[float("nan")] * 3] * 4, W_OK, 0.0, ValueError, r"X must be finite"),
+        (X_OK, [1.0, float("inf"), 0.0], 0.0, ValueError, r"w must be finite"),
         (X_OK.long(), W_OK, 0.0, TypeError, r"X must hold floating-point"),
         (X_OK, W_OK.bool(), 0.0, TypeError, r"w must hold floating-point"),
         (X_OK, W_OK, torch.tensor(1), TypeError, r"b must hold floating-point"),
@@ -134,8 +137,8 @@ def test_squared_loss_accepts_lists():
         (torch.ones(3), torch.ones(4), ValueError, r"y_hat and y must have matching shapes, got \(3,\) and \(4,\)"),
         (torch.ones(2, 3), torch.ones(3, 2), ValueError, r"y_hat and y must have matching shapes"),
         (torch.ones(3, 2), torch.ones(3), ValueError, r"y_hat and y must have matching shapes"),
-        (torch.tensor([float("nan"), 1.0]), torch.ones(2), ValueError, r"y_hat must be finite"),
-        (torch.ones(2), torch.tensor([1.0, float("inf")]), ValueError, r"y must be finite"),
+        ([float("nan"), 1.0], torch.ones(2), ValueError, r"y_hat must be finite"),
+        (torch.ones(2), [1.0, float("inf")], ValueError, r"y must be finite"),
         (torch.ones(2), torch.ones(2, dtype=torch.int64), TypeError, r"y must hold floating-point"),
         (torch.ones(2, dtype=torch.bool), torch.ones(2), TypeError, r"y_hat must hold floating-point"),
         (None, torch.ones(2), TypeError, r"y_hat must be a tensor"),
@@ -180,3 +183,126 @@ def test_linreg_converts_plain_numbers_in_the_dtype_of_x():
 def test_squared_loss_refuses_a_complex_numpy_answer():
     with pytest.raises(TypeError, match=r"^y must hold real numbers"):
         d2lmini.squared_loss(torch.ones(2), np.array([1.0 + 1.0j, 1.0]))
+
+
+def one_feature_data(n: int = 25, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    x = 1 + 3 * torch.rand(n, generator=g)
+    y = 1.5 * x - 1 + 0.5 * torch.randn(n, generator=g)
+    return x, y
+
+
+# ---------------------------------------------------------------- loss_grid
+
+
+def test_loss_grid_matches_a_plain_double_loop():
+    x, y = one_feature_data(7)
+    ws, bs = torch.tensor([-1.0, 0.0, 1.5, 2.0]), torch.tensor([-2.0, 0.5, 3.0])
+    grid = d2lmini.loss_grid(x, y, ws, bs)
+    assert grid.shape == (3, 4) and grid.dtype == torch.float64
+    xs, ys = x.tolist(), y.tolist()
+    for i, b in enumerate(bs.tolist()):
+        for j, w in enumerate(ws.tolist()):
+            expected = sum(0.5 * (w * xk + b - yk) ** 2 for xk, yk in zip(xs, ys)) / len(xs)
+            assert math.isclose(float(grid[i, j]), expected, rel_tol=1e-6)
+
+
+def test_loss_grid_matches_the_quadratic_expansion_in_data_moments():
+    x, y = one_feature_data(40, seed=3)
+    xd, yd = x.double().numpy(), y.double().numpy()
+    sxx, sx, sxy, sy, syy = (xd * xd).mean(), xd.mean(), (xd * yd).mean(), yd.mean(), (yd * yd).mean()
+    ws, bs = torch.linspace(-2, 4, 13), torch.linspace(-3, 3, 11)
+    W, B = np.meshgrid(ws.double().numpy(), bs.double().numpy())
+    expected = 0.5 * (W**2 * sxx + 2 * W * B * sx + B**2 - 2 * W * sxy - 2 * B * sy + syy)
+    np.testing.assert_allclose(d2lmini.loss_grid(x, y, ws, bs).numpy(), expected, rtol=1e-9, atol=1e-9)
+
+
+def test_loss_grid_is_smallest_at_the_least_squares_line():
+    x, y = one_feature_data(30, seed=5)
+    slope, intercept = np.polyfit(x.double().numpy(), y.double().numpy(), 1)
+    ws = torch.tensor([slope - 0.1, slope, slope + 0.1], dtype=torch.float64)
+    bs = torch.tensor([intercept - 0.1, intercept, intercept + 0.1], dtype=torch.float64)
+    grid = d2lmini.loss_grid(x, y, ws, bs)
+    assert int(grid.argmin()) == 4  # the centre of the 3 x 3 grid
+    residual = slope * x.double().numpy() + intercept - y.double().numpy()
+    assert math.isclose(float(grid[1, 1]), 0.5 * float(np.mean(residual**2)), rel_tol=1e-9)
+
+
+def test_loss_grid_is_zero_on_exact_data_and_accepts_a_column():
+    x = torch.tensor([0.0, 1.0, 2.0, 3.0])
+    y = 2 * x + 1
+    grid = d2lmini.loss_grid(x.reshape(-1, 1), y, torch.tensor([2.0, 3.0]), torch.tensor([1.0]))
+    assert float(grid[0, 0]) == 0.0
+    # slope 3 misses by x at each point: mean of x^2 / 2 = (0 + 1 + 4 + 9) / 4 / 2
+    assert math.isclose(float(grid[0, 1]), 14 / 8)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"x": torch.zeros(3), "y": torch.zeros(4)}, ValueError, "same number of examples"),
+        ({"x": torch.zeros(3, 2), "y": torch.zeros(3)}, ValueError, "x must be a 1-D vector"),
+        ({"w_values": torch.tensor([])}, ValueError, "at least one value"),
+        ({"b_values": torch.zeros(2, 2)}, ValueError, "b_values must be a 1-D"),
+        ({"x": torch.tensor([1, 2, 3])}, TypeError, "floating-point"),
+        ({"y": torch.tensor([1.0, float("nan"), 0.0])}, ValueError, "finite"),
+        ({"x": torch.zeros(0), "y": torch.zeros(0)}, ValueError, "at least one example"),
+    ],
+)
+def test_loss_grid_rejects_bad_input(kwargs, error, words):
+    args = {"x": torch.zeros(3), "y": torch.zeros(3), "w_values": torch.zeros(2), "b_values": torch.zeros(2)}
+    args.update(kwargs)
+    with pytest.raises(error, match=words):
+        d2lmini.loss_grid(**args)
+
+
+# ---------------------------------------------------------------- issue 14: cheap checks on the hot path
+
+
+def forbid_reading_values(monkeypatch):
+    """Make every way of reading a tensor's values into Python raise: on a GPU each is a synchronisation."""
+
+    def read(*args, **kwargs):
+        raise AssertionError("a per-step helper read a tensor's values (on a GPU: the host waits for the device)")
+
+    for method in ("__bool__", "__float__", "__int__", "__index__", "item", "tolist", "numpy"):
+        monkeypatch.setattr(torch.Tensor, method, read)
+
+
+def test_per_step_helpers_read_no_values(monkeypatch):
+    X = torch.tensor(X_NP, dtype=torch.float32)
+    w = torch.tensor(W_NP, dtype=torch.float32, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    y = torch.ones(6)
+    forbid_reading_values(monkeypatch)
+    with pytest.raises(AssertionError, match="read a tensor's values"):  # the trap works
+        bool(torch.isfinite(X).all())
+    loss = d2lmini.squared_loss(d2lmini.linreg(X, w, b), y).mean()
+    loss.backward()
+    monkeypatch.undo()
+    expected = 0.5 * np.mean((X_NP @ W_NP - 1.0) ** 2)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    assert w.grad is not None and b.grad is not None
+
+
+def test_per_step_helpers_pass_nan_through_from_tensors():
+    X = torch.tensor(X_NP, dtype=torch.float32)
+    X[2, 1] = float("nan")
+    y_hat = d2lmini.linreg(X, torch.tensor(W_NP, dtype=torch.float32), torch.tensor(0.5))
+    expected = X_NP @ W_NP + 0.5
+    assert torch.isnan(y_hat).tolist() == [False, False, True, False, False, False]
+    np.testing.assert_allclose(y_hat.numpy()[[0, 1, 3, 4, 5]], expected[[0, 1, 3, 4, 5]], rtol=1e-5)
+    loss = d2lmini.squared_loss(torch.tensor([float("inf"), 1.0]), torch.tensor([0.0, 3.0]))
+    assert loss.tolist() == [float("inf"), 2.0]
+
+
+def test_half_mse_is_half_the_mean_square_computed_in_float64():
+    from d2lmini.losses import half_mse
+
+    r = np.float16(RNG.normal(size=7) * 300).astype(np.float64)  # squares up to ~1e6: beyond float16's 65504
+    got = half_mse(torch.tensor(r, dtype=torch.float16))
+    assert got.dtype == torch.float64 and got.shape == ()
+    assert got.item() == pytest.approx(0.5 * np.mean(r**2), rel=1e-12)
+    # the mean of squared_loss, the same quantity per example
+    y_hat, y = torch.tensor(X_NP[:, 0]), torch.tensor(X_NP[:, 1])
+    assert half_mse(y_hat - y).item() == pytest.approx(d2lmini.squared_loss(y_hat, y).mean().item(), rel=1e-12)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 
 import jupytext
 import nbformat
 import pytest
 import yaml
-
 from conftest import ROOT, chapter_names
 
-sys.path.insert(0, str(ROOT / "tools"))
-import execute_notebooks  # noqa: E402
+from tools import notebooks
+
+pytestmark = pytest.mark.project
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = (ROOT / "_toc.yml").read_text()
@@ -43,7 +42,7 @@ def test_every_source_has_a_notebook_and_back():
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_notebook_holds_the_same_cells_as_its_source(name):
     md, nb = load(name)
-    summary = lambda book: [  # noqa: E731
+    summary = lambda book: [
         (c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in book.cells
     ]
     assert summary(nb) == summary(md)
@@ -51,7 +50,7 @@ def test_notebook_holds_the_same_cells_as_its_source(name):
 
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_notebook_was_executed_from_the_current_sources(name):
-    assert not execute_notebooks.is_stale(ROOT / "chapters" / f"{name}.md"), (
+    assert not notebooks.is_stale(ROOT / "chapters" / f"{name}.md"), (
         f"chapters/{name}.ipynb is older than its .md or d2lmini: run `make notebooks` and commit it"
     )
 

@@ -18,9 +18,11 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-
 from conftest import HTML, ROOT, chapter_names
+
 from tools import reader_notebooks as reader
+
+pytestmark = pytest.mark.project
 
 READER = ROOT / "notebooks"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -33,11 +35,11 @@ BRANCH = CONFIG["repository"]["branch"]
 # and \label are labels.
 MYST_LEFTOVERS = {
     "role": re.compile(r"\{[A-Za-z][\w:+.-]*\}`"),
-    "directive fence": re.compile(r"^[ \t>]*(?:(?:`{3,}|~{3,})[ \t]*\{|:{3,})", re.M),
-    "option line": re.compile(r"^[ \t>]*:[A-Za-z][\w-]*:(?:[ \t]|$)", re.M),
-    "label": re.compile(r"\$\$[ \t]*\([^()\s]*\)|^[ \t>]*\([^()\s]+\)=[ \t]*$|\\label\{", re.M),
+    "directive fence": re.compile(r"^[ \t>]*(?:(?:`{3,}|~{3,})[ \t]*\{|:{3,})", re.MULTILINE),
+    "option line": re.compile(r"^[ \t>]*:[A-Za-z][\w-]*:(?:[ \t]|$)", re.MULTILINE),
+    "label": re.compile(r"\$\$[ \t]*\([^()\s]*\)|^[ \t>]*\([^()\s]+\)=[ \t]*$|\\label\{", re.MULTILINE),
 }
-SOLUTION_MARKER = re.compile(r"^[ \t]*:{3,}\{solution-(?P<kind>start|end)\}", re.M)
+SOLUTION_MARKER = re.compile(r"^[ \t]*:{3,}\{solution-(?P<kind>start|end)\}", re.MULTILINE)
 
 
 def myst_leftovers(markdown: str) -> list[tuple[str, str]]:
@@ -253,7 +255,7 @@ def test_every_figure_shows_its_caption_and_keeps_its_alt_text(name):
         # Roles in a caption are resolved, so look for the text around them, in order.
         pieces = [re.escape(p.strip()) for p in re.split(r"\{[A-Za-z][\w:+.-]*\}`[^`]*`", caption) if p.strip()]
         shown = hidden if cell.id in solution_code else visible
-        assert re.search(".*".join(pieces), shown, re.S), f"caption of {cell.id} not shown: {caption!r}"
+        assert re.search(".*".join(pieces), shown, re.DOTALL), f"caption of {cell.id} not shown: {caption!r}"
         if alt:
             assert alt in html.unescape(after.source), f"alt text of {cell.id} missing"
             assert nb.cells[position].metadata["mystnb"]["image"]["alt"] == alt
@@ -327,7 +329,7 @@ def _site_labels(built_site) -> dict[str, str]:
         for label, number in re.findall(r'id="equation-([^"]+)">\s*<span class="eqno">(\([^)<]+\))', page):
             labels[label] = number
         figures = r'<figure[^>]*id="([^"]+)".*?<span class="caption-number">([^<]+?) </span>'
-        for label, number in re.findall(figures, page, re.S):
+        for label, number in re.findall(figures, page, re.DOTALL):
             labels[label] = number
         exercises = (
             r'class="exercise admonition" id="([^"]+)">\s*'
@@ -361,7 +363,7 @@ def test_references_read_as_on_the_website(built_site, name):
         for role, label in re.findall(r"\{(eq|numref)\}`([^`<]+)`", cell.source):
             assert labels[label] in text, f"{{{role}}}`{label}` should read {labels[label]}"
     page, markdown = _site(name), _markdown(name)
-    site_cites = [_text(span) for span in re.findall(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', page, re.S)]
+    site_cites = [_text(span) for span in re.findall(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', page, re.DOTALL)]
     reader_cites = [text.replace("*", "") for text in re.findall(r"\[(\[[^\]]*\])\]\([^)]*\)", markdown)]
     assert reader_cites == site_cites
     for url in re.findall(r"\[\[[^\]]*\]\]\(([^)]*)\)", markdown):
@@ -381,7 +383,7 @@ def test_references_read_as_on_the_website(built_site, name):
 def test_launch_buttons_and_download_open_the_reader_notebook(built_site, name):
     assert built_site.returncode == 0, "the book did not build"
     page = _site(name)
-    hrefs = set(html.unescape(h) for h in re.findall(r'href="([^"]+)"', page))
+    hrefs = {html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)}
     notebook = f"notebooks/{name}.ipynb"
     expected = {
         "Colab": f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/{notebook}",

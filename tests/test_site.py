@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import HTML, ROOT, chapter_names, screenshot_dir, site_pages
+
+pytestmark = pytest.mark.project
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/").rstrip("/")
@@ -47,7 +47,7 @@ def test_page_loads_offline_without_errors(open_page, path):
 
 @pytest.mark.parametrize("name", chapter_names())
 def test_equations_are_rendered_by_mathjax(open_page, name):
-    page, log = open_page(f"chapters/{name}.html")
+    page, _log = open_page(f"chapters/{name}.html")
     math_nodes = page.locator("div.math, span.math").count()
     unrendered = page.locator("div.math:not(:has(mjx-container)), span.math:not(:has(mjx-container))").count()
     writes_math = "$" in (ROOT / "chapters" / f"{name}.md").read_text()
@@ -59,7 +59,7 @@ def test_equations_are_rendered_by_mathjax(open_page, name):
 @pytest.mark.parametrize("name", chapter_names())
 def test_launch_and_download_links(open_page, site_url, name):
     page, _ = open_page(f"chapters/{name}.html")
-    notebook = f"chapters/{name}.ipynb"
+    notebook = f"notebooks/{name}.ipynb"  # the reader notebook (tests/test_reader_notebooks.py)
     expected = {
         "colab": f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/{notebook}",
         "studiolab": f"https://studiolab.sagemaker.aws/import/github/{REPO}/blob/{BRANCH}/{notebook}",
@@ -74,4 +74,5 @@ def test_launch_and_download_links(open_page, site_url, name):
         link = page.locator(f"a[href$='_sources/chapters/{name}{suffix}']")
         assert link.count() == 1, f"no download link for {suffix}"
         with urllib.request.urlopen(site_url + f"_sources/chapters/{name}{suffix}") as response:
-            assert response.read() == (ROOT / "chapters" / f"{name}{suffix}").read_bytes()
+            served = ROOT / ("notebooks" if suffix == ".ipynb" else "chapters") / f"{name}{suffix}"
+            assert response.read() == served.read_bytes()

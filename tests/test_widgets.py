@@ -28,10 +28,10 @@ import torch
 from PIL import Image
 
 import d2lmini
-from d2lmini.widgets import _default_batch_sizes
+from d2lmini.widgets import _default_batch_sizes, sgd_frames
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 HAS_STACK = hasattr(ipywidgets, "Stack")
 needs_stack = pytest.mark.skipif(not HAS_STACK, reason=f"ipywidgets {ipywidgets.__version__} has no Stack")
@@ -52,7 +52,7 @@ def small_data(n: int = 60, noise: float = 0.1):
 @pytest.fixture(scope="module")
 def grid():
     X, y = small_data()
-    return X, y, d2lmini.sgd_frames(X, y, learning_rates=LRS, batch_sizes=SIZES, num_epochs=EPOCHS, seed=SEED)
+    return X, y, sgd_frames(X, y, learning_rates=LRS, batch_sizes=SIZES, num_epochs=EPOCHS, seed=SEED)
 
 
 def direct_fit(X, y, lr, batch_size):
@@ -135,7 +135,7 @@ def test_growing_but_finite_loss_is_marked_diverging():
     X, y = small_data()
     # Full-batch gradient descent with lr 5 multiplies the error by about |1 - 5| per step:
     # after 2 epochs the loss is still finite but far above where it started.
-    (frame,), = d2lmini.sgd_frames(X, y, learning_rates=[5.0], batch_sizes=[60], num_epochs=2, seed=SEED)
+    (frame,), = sgd_frames(X, y, learning_rates=[5.0], batch_sizes=[60], num_epochs=2, seed=SEED)
     assert not frame.result.diverged
     assert float(frame.result.epoch_losses[-1]) > frame.initial_loss
     assert frame.diverged and frame.message.startswith("diverging: loss grew")
@@ -150,7 +150,7 @@ def test_exact_data_and_other_widths_draw_without_warnings(d):
         warnings.simplefilter("error")
         # Colab's matplotlib 3.10.0 calls pyparsing 3.3 names that warn; not ours, and hidden in notebooks.
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="(matplotlib|pyparsing)")
-        (frame,), = d2lmini.sgd_frames(X, y, learning_rates=[0.1], batch_sizes=[5], seed=1)
+        (frame,), = sgd_frames(X, y, learning_rates=[0.1], batch_sizes=[5], seed=1)
     assert frame.result.path.shape[1] == d + 1
     assert not frame.diverged and len(frame.png) > 500
 
@@ -158,7 +158,7 @@ def test_exact_data_and_other_widths_draw_without_warnings(d):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_frames_from_gpu_tensors_match_the_cpu_verdicts(grid):
     X, y, frames = grid
-    on_gpu = d2lmini.sgd_frames(
+    on_gpu = sgd_frames(
         X.cuda(), y.cuda(), learning_rates=LRS, batch_sizes=SIZES, num_epochs=EPOCHS, seed=SEED, draw=False
     )
     for row_gpu, row_cpu in zip(on_gpu, frames):
@@ -179,13 +179,13 @@ def test_converging_frames_carry_no_banner(grid):
 
 def test_frames_are_deterministic(grid):
     X, y, frames = grid
-    again = d2lmini.sgd_frames(X, y, learning_rates=LRS, batch_sizes=SIZES, num_epochs=EPOCHS, seed=SEED)
+    again = sgd_frames(X, y, learning_rates=LRS, batch_sizes=SIZES, num_epochs=EPOCHS, seed=SEED)
     assert [[f.png for f in row] for row in again] == [[f.png for f in row] for row in frames]
 
 
 def test_draw_false_trains_the_same_without_pictures(grid):
     X, y, frames = grid
-    bare = d2lmini.sgd_frames(X, y, learning_rates=LRS[:1], batch_sizes=SIZES, num_epochs=EPOCHS, seed=SEED, draw=False)
+    bare = sgd_frames(X, y, learning_rates=LRS[:1], batch_sizes=SIZES, num_epochs=EPOCHS, seed=SEED, draw=False)
     assert all(f.png == b"" for f in bare[0])
     assert all(torch.equal(a.result.w, b.result.w) for a, b in zip(bare[0], frames[0]))
 
@@ -274,7 +274,7 @@ def test_stack_images_are_the_frames_in_grid_order(explorer):
 
 
 def test_without_stack_the_kernel_swaps_in_the_frame_of_each_grid_point(swapped, grid):
-    X, y, frames = grid  # the same data, grid and seed: the frames the explorer must show
+    _, _, frames = grid  # the same data, grid and seed: the frames the explorer must show
     assert swapped.stack is None and swapped.links == ()
     rows = swapped.widget.children
     assert rows[2].children == (swapped.background, swapped.image)
@@ -301,7 +301,7 @@ def test_explorer_displays_as_its_widget(design, request):
 
 
 IPYWIDGETS_7_CHECK = """
-import d2lmini, ipywidgets, torch
+import d2lmini, d2lmini.widgets, ipywidgets, torch
 assert not hasattr(ipywidgets, "Stack"), ipywidgets.__version__
 print("ipywidgets", ipywidgets.__version__)
 g = torch.Generator().manual_seed(0)
@@ -309,7 +309,7 @@ X = torch.randn(40, 1, generator=g)
 y = 3 * X[:, 0] - 1 + 0.1 * torch.randn(40, generator=g)
 grid = {"learning_rates": [0.1, 1.0, 3.0], "batch_sizes": [4, 40], "seed": 2}
 explorer = d2lmini.sgd_explorer(X, y, **grid)
-frames = d2lmini.sgd_frames(X, y, **grid)
+frames = d2lmini.widgets.sgd_frames(X, y, **grid)
 assert explorer.stack is None and explorer.links == ()
 for i in range(3):
     for j in range(2):
@@ -326,10 +326,11 @@ print("ok")
 """
 
 
+@pytest.mark.project  # builds or reuses the cached Colab environment (tools/colab_env.py)
 @pytest.mark.skipif(not HAS_STACK, reason="this is the ipywidgets 7 environment the test runs this check in")
 def test_explorer_works_on_colabs_ipywidgets_7():
     """Build both explorers in the cached Colab environment (ipywidgets 7.7.1) and move their sliders."""
-    from tools.colab_env import ROOT, ColabEnvError, ensure  # conftest puts the checkout on sys.path
+    from tools.colab_env import ROOT, ColabEnvError, ensure
 
     try:
         python = ensure()
@@ -337,7 +338,8 @@ def test_explorer_works_on_colabs_ipywidgets_7():
         pytest.fail(f"no Colab environment: {err}")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [str(python), "-c", textwrap.dedent(IPYWIDGETS_7_CHECK)], capture_output=True, text=True, env=env, timeout=300
+        [str(python), "-c", textwrap.dedent(IPYWIDGETS_7_CHECK)], capture_output=True, text=True, env=env, timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.split() == ["ipywidgets", "7.7.1", "ok"]

@@ -58,7 +58,7 @@ def pins() -> list[str]:
 
 def _run(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PIP_NO_INDEX", "PIP_FIND_LINKS")}
-    proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env)
+    proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, check=False)
     if check and proc.returncode != 0:
         raise ColabEnvError(
             f"{' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
@@ -90,9 +90,10 @@ def ensure(python: str = COLAB_PYTHON) -> Path:
     cache_root().mkdir(parents=True, exist_ok=True)
     with open(cache_root() / f"colab-{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (prefix / ".complete").exists():
-            if [line for line in freeze(env_python) if not line.startswith("d2lmini")] == pins():
-                return env_python
+        if (prefix / ".complete").exists() and [
+            line for line in freeze(env_python) if not line.startswith("d2lmini")
+        ] == pins():
+            return env_python
         for old in cache_root().glob("colab-*"):  # stale environments of other pins: 5 GB each
             if old.is_dir():
                 shutil.rmtree(old)

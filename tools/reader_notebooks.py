@@ -69,7 +69,7 @@ COMMENT_LINE = re.compile(r"^[ \t]*%")
 BLOCK_BREAK = re.compile(r"^[ \t]*\+\+\+")
 # A role, or an inline code span (left alone); the role wins when both start at one place.
 INLINE = re.compile(
-    r"\{(?P<name>[A-Za-z][\w:+.-]*)\}`(?P<content>[^`]*)`|(?P<code>(?P<ticks>`+)[^`].*?(?P=ticks))", re.S
+    r"\{(?P<name>[A-Za-z][\w:+.-]*)\}`(?P<content>[^`]*)`|(?P<code>(?P<ticks>`+)[^`].*?(?P=ticks))", re.DOTALL
 )
 MATH_LABEL = re.compile(r"\$\$[ \t]*\((?P<label>[^()\s]+)\)[ \t]*$")
 HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.+?)[ \t]*#*[ \t]*$")
@@ -383,7 +383,7 @@ class Renderer:
 
     # -- roles --------------------------------------------------------------------------------
     def role(self, name: str, content: str, where: str) -> str:
-        explicit = re.match(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", content, re.S)
+        explicit = re.match(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", content, re.DOTALL)
         text, label = (explicit["text"], explicit["target"]) if explicit else ("", content.strip())
         if name == "eq":
             target = self.target(label, name, where)
@@ -452,7 +452,7 @@ class Renderer:
         return INLINE.sub(replace, text)
 
     # -- blocks -------------------------------------------------------------------------------
-    def lines(self, blocks: list, where: str, solution: "SolutionState") -> list[str]:
+    def lines(self, blocks: list, where: str, solution: SolutionState) -> list[str]:
         """Render parsed blocks to Markdown lines; solution-start/end switch ``solution``."""
         out: list[str] = []
         text: list[str] = []
@@ -474,7 +474,8 @@ class Renderer:
         return out
 
     def text_lines(self, lines: list[str], where: str) -> list[str]:
-        out, in_code, fence = [], False, None
+        out: list[str] = []
+        fence: re.Pattern[str] | None = None
         buffer: list[str] = []
 
         def emit() -> None:
@@ -513,7 +514,7 @@ class Renderer:
             raise ReaderError(f"{where}: \\label inside maths has no reader-notebook rendering")
         return out
 
-    def directive(self, block: Directive, where: str, solution: "SolutionState") -> list[str]:
+    def directive(self, block: Directive, where: str, solution: SolutionState) -> list[str]:
         name, options = block.name, block.options
         if name in ("exercise", "exercise-start"):
             label = options.get("label")
@@ -618,7 +619,7 @@ def render_chapter(project: Project, docname: str) -> tuple[nbformat.NotebookNod
             cell.source = render_markdown(renderer, cell.source, where, state)
             if not title_numbered and project.chapter_numbers.get(docname):
                 cell.source, n = re.subn(
-                    r"^# (?!\d)", f"# {project.chapter_numbers[docname]}. ", cell.source, count=1, flags=re.M
+                    r"^# (?!\d)", f"# {project.chapter_numbers[docname]}. ", cell.source, count=1, flags=re.MULTILINE
                 )
                 title_numbered = bool(n)
             if not cell.source.strip():

@@ -1,32 +1,24 @@
-"""Unit tests for the helpers behind chapters 2-5: loss_grid, time_sweep and the three figures.
-
-Truth: the average squared loss written out as a plain Python double loop and as
-its quadratic expansion in the data moments; np.polyfit for the least-squares line;
-wall-clock lower bounds from time.sleep; the residual segments, line ends and
-timing bands recomputed by hand from the inputs.
-"""
+"""Unit tests for d2lmini.plotting: plot, set_figsize, plot_residuals, plot_loss_contours, plot_timings."""
 
 from __future__ import annotations
-
-import math
-import time
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.collections import LineCollection, PathCollection
 
-import d2lmini  # noqa: E402
-from d2lmini.timing import Timing  # noqa: E402
+import d2lmini
+from d2lmini.timing import Timing
 
 
 @pytest.fixture(autouse=True)
-def close_figures():
+def _close_figures():
     yield
     plt.close("all")
 
@@ -38,120 +30,116 @@ def one_feature_data(n: int = 25, seed: int = 0) -> tuple[torch.Tensor, torch.Te
     return x, y
 
 
-# ---------------------------------------------------------------- loss_grid
+# ---------------------------------------------------------------- plot
 
 
-def test_loss_grid_matches_a_plain_double_loop():
-    x, y = one_feature_data(7)
-    ws, bs = torch.tensor([-1.0, 0.0, 1.5, 2.0]), torch.tensor([-2.0, 0.5, 3.0])
-    grid = d2lmini.loss_grid(x, y, ws, bs)
-    assert grid.shape == (3, 4) and grid.dtype == torch.float64
-    xs, ys = x.tolist(), y.tolist()
-    for i, b in enumerate(bs.tolist()):
-        for j, w in enumerate(ws.tolist()):
-            expected = sum(0.5 * (w * xk + b - yk) ** 2 for xk, yk in zip(xs, ys)) / len(xs)
-            assert math.isclose(float(grid[i, j]), expected, rel_tol=1e-6)
+def test_plot_single_curve_list():
+    ax = d2lmini.plot([0, 1, 2], [0, 1, 4])
+    assert len(ax.lines) == 1
+    np.testing.assert_array_equal(ax.lines[0].get_xydata(), [[0, 0], [1, 1], [2, 4]])
 
 
-def test_loss_grid_matches_the_quadratic_expansion_in_data_moments():
-    x, y = one_feature_data(40, seed=3)
-    xd, yd = x.double().numpy(), y.double().numpy()
-    sxx, sx, sxy, sy, syy = (xd * xd).mean(), xd.mean(), (xd * yd).mean(), yd.mean(), (yd * yd).mean()
-    ws, bs = torch.linspace(-2, 4, 13), torch.linspace(-3, 3, 11)
-    W, B = np.meshgrid(ws.double().numpy(), bs.double().numpy())
-    expected = 0.5 * (W**2 * sxx + 2 * W * B * sx + B**2 - 2 * W * sxy - 2 * B * sy + syy)
-    np.testing.assert_allclose(d2lmini.loss_grid(x, y, ws, bs).numpy(), expected, rtol=1e-9, atol=1e-9)
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_plot_several_curves_draw_one_line_each_with_their_data(k):
+    x = np.linspace(0, 1, 7)
+    ys = [x**i for i in range(k)]
+    ax = d2lmini.plot(x, ys)
+    assert len(ax.lines) == k
+    for line, y in zip(ax.lines, ys):
+        np.testing.assert_allclose(line.get_xdata(), x)
+        np.testing.assert_allclose(line.get_ydata(), y)
 
 
-def test_loss_grid_is_smallest_at_the_least_squares_line():
-    x, y = one_feature_data(30, seed=5)
-    slope, intercept = np.polyfit(x.double().numpy(), y.double().numpy(), 1)
-    ws = torch.tensor([slope - 0.1, slope, slope + 0.1], dtype=torch.float64)
-    bs = torch.tensor([intercept - 0.1, intercept, intercept + 0.1], dtype=torch.float64)
-    grid = d2lmini.loss_grid(x, y, ws, bs)
-    assert int(grid.argmin()) == 4  # the centre of the 3 x 3 grid
-    residual = slope * x.double().numpy() + intercept - y.double().numpy()
-    assert math.isclose(float(grid[1, 1]), 0.5 * float(np.mean(residual**2)), rel_tol=1e-9)
+def test_plot_accepts_tensors_that_require_grad():
+    x = torch.linspace(0, 1, 5)
+    w = torch.tensor(2.0, requires_grad=True)
+    ax = d2lmini.plot(x, [w * x, x**2])
+    assert len(ax.lines) == 2
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), 2 * np.linspace(0, 1, 5), rtol=1e-6)
 
 
-def test_loss_grid_is_zero_on_exact_data_and_accepts_a_column():
-    x = torch.tensor([0.0, 1.0, 2.0, 3.0])
-    y = 2 * x + 1
-    grid = d2lmini.loss_grid(x.reshape(-1, 1), y, torch.tensor([2.0, 3.0]), torch.tensor([1.0]))
-    assert float(grid[0, 0]) == 0.0
-    # slope 3 misses by x at each point: mean of x^2 / 2 = (0 + 1 + 4 + 9) / 4 / 2
-    assert math.isclose(float(grid[0, 1]), 14 / 8)
+def test_plot_formats_cycle_and_default_styles():
+    x = np.arange(4.0)
+    ax = d2lmini.plot(x, [x + i for i in range(5)])
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "--", "-.", ":", "-"]
+    assert mcolors.same_color(ax.lines[1].get_color(), "m")
+    assert mcolors.same_color(ax.lines[2].get_color(), "g")
+    assert mcolors.same_color(ax.lines[3].get_color(), "r")
+    ax = d2lmini.plot(x, [x, x + 1], fmts=["k:"])
+    assert [line.get_linestyle() for line in ax.lines] == [":", ":"]
 
 
-@pytest.mark.parametrize(
-    "kwargs, error, words",
-    [
-        ({"x": torch.zeros(3), "y": torch.zeros(4)}, ValueError, "same number of examples"),
-        ({"x": torch.zeros(3, 2), "y": torch.zeros(3)}, ValueError, "x must be a 1-D vector"),
-        ({"w_values": torch.tensor([])}, ValueError, "at least one value"),
-        ({"b_values": torch.zeros(2, 2)}, ValueError, "b_values must be a 1-D"),
-        ({"x": torch.tensor([1, 2, 3])}, TypeError, "floating-point"),
-        ({"y": torch.tensor([1.0, float("nan"), 0.0])}, ValueError, "finite"),
-        ({"x": torch.zeros(0), "y": torch.zeros(0)}, ValueError, "at least one example"),
-    ],
-)
-def test_loss_grid_rejects_bad_input(kwargs, error, words):
-    args = {"x": torch.zeros(3), "y": torch.zeros(3), "w_values": torch.zeros(2), "b_values": torch.zeros(2)}
-    args.update(kwargs)
-    with pytest.raises(error, match=words):
-        d2lmini.loss_grid(**args)
+def test_plot_labels_legend_scales_and_grid():
+    x = np.array([1.0, 10.0, 100.0])
+    ax = d2lmini.plot(x, [x, 2 * x], xlabel="n", ylabel="loss", legend=["a", "b"], xscale="log", yscale="log")
+    assert ax.get_xlabel() == "n" and ax.get_ylabel() == "loss"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert all(gl.get_visible() for gl in ax.xaxis.get_gridlines())
+    assert d2lmini.plot(x, x).get_legend() is None
 
 
-# ---------------------------------------------------------------- time_sweep
-
-
-def test_time_sweep_measures_at_least_the_time_slept_and_keeps_the_order():
-    built = []
-
-    def make(size):
-        built.append(size)
-        return lambda: time.sleep(size / 1000)
-
-    timings = d2lmini.time_sweep(make, [20, 2], repeat=3, number=1)
-    assert built == [20, 2]
-    assert [len(t.times) for t in timings] == [3, 3]
-    assert [t.number for t in timings] == [1, 1]
-    # sleep never returns early, so every run takes at least the time asked for
-    assert min(timings[0].times) >= 0.020 and min(timings[1].times) >= 0.002
-    assert timings[0].median > timings[1].median
-    for t in timings:
-        assert t.min <= t.median <= t.max
-
-
-def test_time_sweep_calls_the_function_repeat_times_number_each():
-    calls = {"n": 0}
-
-    def make(size):
-        def fn():
-            calls["n"] += 1
-
-        return fn
-
-    d2lmini.time_sweep(make, [1, 2, 3], repeat=4, number=5)
-    assert calls["n"] == 3 * 4 * 5
+def test_plot_draws_into_given_axes():
+    fig, ax = plt.subplots()
+    out = d2lmini.plot([0, 1], [0, 1], axes=ax)
+    out = d2lmini.plot([0, 1], [[1, 0], [2, 2]], axes=ax)
+    assert out is ax
+    assert len(ax.lines) == 3
+    assert len(fig.axes) == 1
 
 
 @pytest.mark.parametrize(
-    "make, sizes, kwargs, error, words",
+    "x, ys, kwargs, match",
     [
-        (lambda n: (lambda: None), [], {}, ValueError, "at least one size"),
-        (lambda n: (lambda: None), [10, 0], {}, ValueError, r"sizes\[1\] must be at least 1"),
-        (lambda n: (lambda: None), [1.5], {}, TypeError, r"sizes\[0\] must be an integer"),
-        (lambda n: (lambda: None), "123", {}, TypeError, "sizes must be a sequence"),
-        ("not callable", [1], {}, TypeError, "make_fn must be callable"),
-        (lambda n: 42, [1], {}, TypeError, r"make_fn\(1\) must return a callable"),
-        (lambda n: (lambda: None), [1], {"repeat": 0}, ValueError, "repeat must be at least 1"),
-        (lambda n: (lambda: None), [1], {"number": 0}, ValueError, "number must be at least 1"),
+        ([0, 1, 2], [0, 1], {}, r"ys\[0\] has shape \(2,\) but x has shape \(3,\)"),
+        ([0, 1, 2], [[0, 1, 2], [0, 1]], {}, r"ys\[1\] has shape"),
+        ([0, 1, 2], np.ones((2, 3)), {}, r"ys\[0\] has shape \(2, 3\)"),
+        ([0, 1], [[0, 1], [1, 0]], {"legend": ["only one"]}, r"legend needs one label per curve \(2\), got 1"),
+        ([0, 1], [0, 1], {"fmts": []}, r"fmts must hold at least one format string"),
     ],
 )
-def test_time_sweep_rejects_bad_input(make, sizes, kwargs, error, words):
-    with pytest.raises(error, match=words):
-        d2lmini.time_sweep(make, sizes, **kwargs)
+def test_plot_rejects_bad_input(x, ys, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        d2lmini.plot(x, ys, **kwargs)
+
+
+# ---------------------------------------------------------------- set_figsize
+
+
+def test_set_figsize_sets_the_size_of_new_figures():
+    with matplotlib.rc_context():
+        d2lmini.set_figsize((4, 3))
+        assert tuple(matplotlib.rcParams["figure.figsize"]) == (4.0, 3.0)
+        assert tuple(plt.figure().get_size_inches()) == (4.0, 3.0)
+        d2lmini.set_figsize()
+        assert tuple(matplotlib.rcParams["figure.figsize"]) == (4.5, 3.0)
+
+
+@pytest.mark.parametrize(
+    "figsize",
+    [(0, 3), (-1.0, 2.0), (4, 3, 1), (4,), (float("nan"), 3), (float("inf"), 3), ("4", 3), (True, 3), 5, None, "ab"],
+)
+def test_set_figsize_rejects_bad_sizes_and_leaves_settings_alone(figsize):
+    with matplotlib.rc_context():
+        before = tuple(matplotlib.rcParams["figure.figsize"])
+        with pytest.raises(ValueError, match=r"figsize must be two positive numbers"):
+            d2lmini.set_figsize(figsize)
+        assert tuple(matplotlib.rcParams["figure.figsize"]) == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"legend": True}, r"legend must be a list of strings, one per curve, got bool True"),
+        ({"legend": "ab"}, r"legend must be a list of strings, one per curve, got str 'ab'"),
+        ({"legend": ["a", 2]}, r"legend\[1\] must be a string, got int 2"),
+        ({"fmts": "r-"}, r"fmts must be a list of strings, one per curve, got str 'r-'"),
+    ],
+)
+def test_plot_refuses_labels_and_formats_that_are_not_lists_of_strings(kwargs, message):
+    # A bare string would be split into one-letter labels; a bool has no length at all.
+    with pytest.raises(TypeError, match=message):
+        d2lmini.plot([0, 1], [[0, 1], [1, 0]], **kwargs)
 
 
 # ---------------------------------------------------------------- plot_residuals
@@ -185,7 +173,7 @@ def test_plot_residuals_line_spans_the_data_and_points_are_the_labels():
 
 
 def test_plot_residuals_draws_into_given_axes():
-    fig, axes = plt.subplots(1, 2)
+    _fig, axes = plt.subplots(1, 2)
     returned = d2lmini.plot_residuals([0.0, 1.0], [1.0, 2.0], 1.0, 1.0, axes=axes[1])
     assert returned is axes[1] and len(axes[0].lines) == 0
 

@@ -1,15 +1,11 @@
-"""The helpers behind `make bench`: statistics, formatting, interleaving, writing, parsing."""
+"""The helpers behind `make bench` (benchmarks/): summaries, formatting, interleaving, writing, parsing."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks import (  # noqa: E402
+from benchmarks import (
     Command,
     Section,
     Spread,
@@ -19,19 +15,20 @@ from benchmarks import (  # noqa: E402
     fmt_num,
     fmt_time,
     interleaved,
-    make_snapshot,
     merge,
     ratios,
     render,
     replace_block,
 )
-from benchmarks.build import external_imports, parse_importtime, per_chapter  # noqa: E402
-from benchmarks.scaling import winners  # noqa: E402
+from benchmarks.build import external_imports, parse_importtime, per_chapter
+from benchmarks.scaling import make_data, winners
+
+pytestmark = pytest.mark.project
 
 
 def test_spread_is_median_and_range():
     s = Spread.of([3.0, 1.0, 10.0, 2.0])
-    assert (s.median, s.min, s.max, s.n) == (2.5, 1.0, 10.0, 4)
+    assert (s.median, s.min, s.max, len(s.times)) == (2.5, 1.0, 10.0, 4)
     with pytest.raises(ValueError):
         Spread.of([])
 
@@ -134,23 +131,13 @@ def test_per_chapter_reads_the_execute_tool_output():
     assert per_chapter(Command(1.0, 0, out, "")) == {"01-model": 4.2, "02-loss": 10.0}
 
 
-def test_make_snapshot_copies_what_git_sees_plus_the_web_assets(tmp_path):
-    import subprocess
-
-    root = tmp_path / "tree"
-    for name in ("chapters/01-a.md", "_templates/layout.html", "d2lmini/__init__.py", "_toc.yml",
-                 "untracked-new.md", ".venv-oldest/lib/huge.so", "_build/html/index.html",
-                 "d2lmini/__pycache__/x.pyc", "_extra/mathjax/tex-chtml.js", ".gitignore"):
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(name)
-    (root / ".gitignore").write_text(".venv-oldest/\n_build/\n__pycache__/\n_extra/\n")
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    subprocess.run(["git", "add", "chapters", "_templates", "d2lmini", "_toc.yml", ".gitignore"], cwd=root, check=True)
-    copy = make_snapshot(tmp_path / "copy", root=root)
-    copied = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
-    assert copied == [".gitignore", "_extra/mathjax/tex-chtml.js", "_templates/layout.html", "_toc.yml",
-                      "chapters/01-a.md", "d2lmini/__init__.py", "untracked-new.md"]
-    assert (copy / "chapters/01-a.md").read_text() == "chapters/01-a.md"
+def test_scaling_data_follow_the_linear_model_with_unit_variance_predictions():
+    X, y = make_data(20_000, 100)
+    assert X.shape == (20_000, 100) and y.shape == (20_000,)
+    # Features N(0, 1/d): each row's squared norm averages 1, whatever d.
+    assert abs(float((X**2).sum(dim=1).mean()) - 1.0) < 0.02
+    w, *_ = np.linalg.lstsq(np.c_[X.double().numpy(), np.ones(len(y))], y.double().numpy(), rcond=None)
+    assert abs(w[-1] - 1.0) < 1e-3  # bias 1; noise 0.01
 
 
 def test_winners_names_the_faster_method_per_point():

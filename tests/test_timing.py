@@ -1,8 +1,8 @@
-"""Unit tests for d2lmini.timing (benchmark, Timing, format_seconds), d2lmini.hardware and d2lmini.plotting.
+"""Unit tests for d2lmini.timing: format_seconds, Timing, benchmark and time_sweep.
 
 Timing tests never assert on how fast this machine is: the auto-ranging logic is
-checked with a fake clock that advances a known amount per call, and the one
-real-time test uses sleep, which can only make calls slower, never faster.
+checked with a fake clock that advances a known amount per call, and the real-time
+tests use sleep, which can only make calls slower, never faster.
 """
 
 from __future__ import annotations
@@ -11,24 +11,11 @@ import dataclasses
 import time
 import timeit
 
-import matplotlib
+import pytest
+import torch
 
-matplotlib.use("Agg")  # before pyplot is imported anywhere: no display, no GUI backend
-
-import matplotlib.colors as mcolors  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-import d2lmini  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
+import d2lmini
+from d2lmini.timing import format_seconds
 
 # ---------------------------------------------------------------- format_seconds
 
@@ -55,7 +42,7 @@ def _close_figures():
     ],
 )
 def test_format_seconds(seconds, text):
-    assert d2lmini.format_seconds(seconds) == text
+    assert format_seconds(seconds) == text
 
 
 @pytest.mark.parametrize(
@@ -71,7 +58,7 @@ def test_format_seconds(seconds, text):
 )
 def test_format_seconds_rejects_bad_input(seconds, exc, match):
     with pytest.raises(exc, match=match):
-        d2lmini.format_seconds(seconds)
+        format_seconds(seconds)
 
 
 # ---------------------------------------------------------------- Timing
@@ -219,123 +206,53 @@ def test_benchmark_on_gpu_runs():
     assert timing.number == 3 and len(timing.times) == 2
 
 
-# ---------------------------------------------------------------- device
+# ---------------------------------------------------------------- time_sweep
 
 
-def test_device_is_cuda_exactly_when_available():
-    dev = d2lmini.device()
-    assert isinstance(dev, torch.device)
-    assert dev.type == ("cuda" if torch.cuda.is_available() else "cpu")
-    assert torch.zeros(2, device=dev).device.type == dev.type
+def test_time_sweep_measures_at_least_the_time_slept_and_keeps_the_order():
+    built = []
+
+    def make(size):
+        built.append(size)
+        return lambda: time.sleep(size / 1000)
+
+    timings = d2lmini.time_sweep(make, [20, 2], repeat=3, number=1)
+    assert built == [20, 2]
+    assert [len(t.times) for t in timings] == [3, 3]
+    assert [t.number for t in timings] == [1, 1]
+    # sleep never returns early, so every run takes at least the time asked for
+    assert min(timings[0].times) >= 0.020 and min(timings[1].times) >= 0.002
+    assert timings[0].median > timings[1].median
+    for t in timings:
+        assert t.min <= t.median <= t.max
 
 
-# ---------------------------------------------------------------- plot
+def test_time_sweep_calls_the_function_repeat_times_number_each():
+    calls = {"n": 0}
 
+    def make(size):
+        def fn():
+            calls["n"] += 1
 
-def test_plot_single_curve_list():
-    ax = d2lmini.plot([0, 1, 2], [0, 1, 4])
-    assert len(ax.lines) == 1
-    np.testing.assert_array_equal(ax.lines[0].get_xydata(), [[0, 0], [1, 1], [2, 4]])
+        return fn
 
-
-@pytest.mark.parametrize("k", [2, 3, 5])
-def test_plot_several_curves_draw_one_line_each_with_their_data(k):
-    x = np.linspace(0, 1, 7)
-    ys = [x**i for i in range(k)]
-    ax = d2lmini.plot(x, ys)
-    assert len(ax.lines) == k
-    for line, y in zip(ax.lines, ys):
-        np.testing.assert_allclose(line.get_xdata(), x)
-        np.testing.assert_allclose(line.get_ydata(), y)
-
-
-def test_plot_accepts_tensors_that_require_grad():
-    x = torch.linspace(0, 1, 5)
-    w = torch.tensor(2.0, requires_grad=True)
-    ax = d2lmini.plot(x, [w * x, x**2])
-    assert len(ax.lines) == 2
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), 2 * np.linspace(0, 1, 5), rtol=1e-6)
-
-
-def test_plot_formats_cycle_and_default_styles():
-    x = np.arange(4.0)
-    ax = d2lmini.plot(x, [x + i for i in range(5)])
-    assert [line.get_linestyle() for line in ax.lines] == ["-", "--", "-.", ":", "-"]
-    assert mcolors.same_color(ax.lines[1].get_color(), "m")
-    assert mcolors.same_color(ax.lines[2].get_color(), "g")
-    assert mcolors.same_color(ax.lines[3].get_color(), "r")
-    ax = d2lmini.plot(x, [x, x + 1], fmts=["k:"])
-    assert [line.get_linestyle() for line in ax.lines] == [":", ":"]
-
-
-def test_plot_labels_legend_scales_and_grid():
-    x = np.array([1.0, 10.0, 100.0])
-    ax = d2lmini.plot(x, [x, 2 * x], xlabel="n", ylabel="loss", legend=["a", "b"], xscale="log", yscale="log")
-    assert ax.get_xlabel() == "n" and ax.get_ylabel() == "loss"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
-    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-    assert all(gl.get_visible() for gl in ax.xaxis.get_gridlines())
-    assert d2lmini.plot(x, x).get_legend() is None
-
-
-def test_plot_draws_into_given_axes():
-    fig, ax = plt.subplots()
-    out = d2lmini.plot([0, 1], [0, 1], axes=ax)
-    out = d2lmini.plot([0, 1], [[1, 0], [2, 2]], axes=ax)
-    assert out is ax
-    assert len(ax.lines) == 3
-    assert len(fig.axes) == 1
+    d2lmini.time_sweep(make, [1, 2, 3], repeat=4, number=5)
+    assert calls["n"] == 3 * 4 * 5
 
 
 @pytest.mark.parametrize(
-    "x, ys, kwargs, match",
+    "make, sizes, kwargs, error, words",
     [
-        ([0, 1, 2], [0, 1], {}, r"ys\[0\] has shape \(2,\) but x has shape \(3,\)"),
-        ([0, 1, 2], [[0, 1, 2], [0, 1]], {}, r"ys\[1\] has shape"),
-        ([0, 1, 2], np.ones((2, 3)), {}, r"ys\[0\] has shape \(2, 3\)"),
-        ([0, 1], [[0, 1], [1, 0]], {"legend": ["only one"]}, r"legend needs one label per curve \(2\), got 1"),
-        ([0, 1], [0, 1], {"fmts": []}, r"fmts must hold at least one format string"),
+        (lambda n: (lambda: None), [], {}, ValueError, "at least one size"),
+        (lambda n: (lambda: None), [10, 0], {}, ValueError, r"sizes\[1\] must be at least 1"),
+        (lambda n: (lambda: None), [1.5], {}, TypeError, r"sizes\[0\] must be an integer"),
+        (lambda n: (lambda: None), "123", {}, TypeError, "sizes must be a sequence"),
+        ("not callable", [1], {}, TypeError, "make_fn must be callable"),
+        (lambda n: 42, [1], {}, TypeError, r"make_fn\(1\) must return a callable"),
+        (lambda n: (lambda: None), [1], {"repeat": 0}, ValueError, "repeat must be at least 1"),
+        (lambda n: (lambda: None), [1], {"number": 0}, ValueError, "number must be at least 1"),
     ],
 )
-def test_plot_rejects_bad_input(x, ys, kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        d2lmini.plot(x, ys, **kwargs)
-
-
-# ---------------------------------------------------------------- set_figsize
-
-
-def test_set_figsize_sets_the_size_of_new_figures():
-    with matplotlib.rc_context():
-        d2lmini.set_figsize((4, 3))
-        assert tuple(matplotlib.rcParams["figure.figsize"]) == (4.0, 3.0)
-        assert tuple(plt.figure().get_size_inches()) == (4.0, 3.0)
-        d2lmini.set_figsize()
-        assert tuple(matplotlib.rcParams["figure.figsize"]) == (4.5, 3.0)
-
-
-@pytest.mark.parametrize(
-    "figsize",
-    [(0, 3), (-1.0, 2.0), (4, 3, 1), (4,), (float("nan"), 3), (float("inf"), 3), ("4", 3), (True, 3), 5, None, "ab"],
-)
-def test_set_figsize_rejects_bad_sizes_and_leaves_settings_alone(figsize):
-    with matplotlib.rc_context():
-        before = tuple(matplotlib.rcParams["figure.figsize"])
-        with pytest.raises(ValueError, match=r"figsize must be two positive numbers"):
-            d2lmini.set_figsize(figsize)
-        assert tuple(matplotlib.rcParams["figure.figsize"]) == before
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"legend": True}, r"legend must be a list of strings, one per curve, got bool True"),
-        ({"legend": "ab"}, r"legend must be a list of strings, one per curve, got str 'ab'"),
-        ({"legend": ["a", 2]}, r"legend\[1\] must be a string, got int 2"),
-        ({"fmts": "r-"}, r"fmts must be a list of strings, one per curve, got str 'r-'"),
-    ],
-)
-def test_plot_refuses_labels_and_formats_that_are_not_lists_of_strings(kwargs, message):
-    # A bare string would be split into one-letter labels; a bool has no length at all.
-    with pytest.raises(TypeError, match=message):
-        d2lmini.plot([0, 1], [[0, 1], [1, 0]], **kwargs)
+def test_time_sweep_rejects_bad_input(make, sizes, kwargs, error, words):
+    with pytest.raises(error, match=words):
+        d2lmini.time_sweep(make, sizes, **kwargs)
