@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import shutil
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from tools.notebooks import copy_checkout
 
-from . import DEFAULT, NAMES, ROOT, Context, Section, load_results, machine, merge, render, write
+from . import DEFAULT, NAMES, RESULTS_JSON, ROOT, Context, Section, machine, merge, render, write
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,15 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and README alone")
     parser.add_argument("--keep-tmp", action="store_true", help="keep the scratch folder (snapshot, built site)")
     args = parser.parse_args(argv)
-
-    if args.only:
-        selected = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
-        unknown = sorted(set(selected) - set(NAMES))
-        if unknown:
-            parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
-    else:
-        selected = list(DEFAULT) + (["suite"] if args.with_test_suite else [])
-    selected = [n for n in NAMES if n in selected]
+    selected = ([n.strip() for item in args.only for n in item.split(",") if n.strip()] if args.only
+                else [*DEFAULT, *(["suite"] if args.with_test_suite else [])])
+    if unknown := sorted(set(selected) - set(NAMES)):
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
     writing = (not args.quick or args.write) and not args.no_write
 
     tmp = Path(tempfile.mkdtemp(prefix="d2lmini-bench-"))
@@ -59,20 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     crashed: list[str] = []
     start_all = time.perf_counter()
     try:
-        for name in selected:
+        for name in (n for n in NAMES if n in selected):
             print(f"== {name}", flush=True)
-            module = importlib.import_module(f"benchmarks.{name}")
             start, load = time.perf_counter(), os.getloadavg()[0]
             try:
-                section = module.run(ctx)
+                section = importlib.import_module(f"benchmarks.{name}").run(ctx)
             except Exception:  # noqa: BLE001  (a broken benchmark must not cost the others' results)
                 traceback.print_exc()
                 crashed.append(name)
                 continue
-            section.seconds = time.perf_counter() - start
+            section.seconds, section.quick = time.perf_counter() - start, args.quick
             section.load = f"{load:.1f} → {os.getloadavg()[0]:.1f}"
             section.date = time.strftime("%Y-%m-%d %H:%M %Z")
-            section.quick = args.quick
             fresh.append(section)
             print(section.markdown(), flush=True)
     finally:
@@ -83,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"all benchmarks took {time.perf_counter() - start_all:.0f} s")
     if crashed:
         print(f"crashed (previous results kept): {', '.join(crashed)}", file=sys.stderr)
-
-    results = merge(load_results() if writing else {"sections": {}}, fresh, info)
+    previous = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) if writing and RESULTS_JSON.exists() else {}
+    results = merge(previous, fresh, info)
     if writing:
         write(results)
         print("wrote benchmarks/RESULTS.md, benchmarks/results.json and the README block")

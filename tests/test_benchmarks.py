@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from benchmarks import (
-    Command,
     Section,
     Spread,
     Table,
@@ -20,7 +19,8 @@ from benchmarks import (
     render,
     replace_block,
 )
-from benchmarks.build import external_imports, parse_importtime, per_chapter
+from benchmarks.build import EXECUTED, pulled_in
+from benchmarks.hotpath import contenders
 from benchmarks.scaling import make_data, winners
 
 pytestmark = pytest.mark.project
@@ -115,20 +115,38 @@ import time:        10 |       1400 | d2lmini
 """
 
 
-def test_parse_importtime_builds_the_tree():
-    roots = parse_importtime(IMPORTTIME)
-    assert [r.name for r in roots] == ["d2lmini"]
-    top = roots[0]
-    assert top.cumulative_us == 1400
-    assert [c.name for c in top.children] == ["encodings", "torch", "d2lmini._validation", "d2lmini.data", "statistics"]
-    assert [c.name for c in top.children[1].children] == ["numpy"]
-    # numpy is torch's dependency, not d2lmini's: only first-level packages are listed, biggest first.
-    assert [e.name for e in external_imports(top)] == ["torch", "encodings", "statistics"]
+def test_pulled_in_lists_first_level_packages_of_the_import_tree():
+    total, external = pulled_in("import time:        99 |        999 | encodings\n" + IMPORTTIME)
+    assert total == 1400
+    # numpy is torch's dependency, not d2lmini's: only first-level packages are listed, biggest first;
+    # d2lmini's own modules are not external, and a root other than d2lmini (encodings at 999) is ignored.
+    assert external == [("torch", 1250), ("encodings", 100), ("statistics", 40)]
+    assert pulled_in("no trace") == (0, [])
 
 
-def test_per_chapter_reads_the_execute_tool_output():
+def test_execute_tool_output_is_read_per_chapter():
     out = "executed chapters/01-model.md in 4.2 s\nexecuted chapters/02-loss.md in 10.0 s\nall done\n"
-    assert per_chapter(Command(1.0, 0, out, "")) == {"01-model": 4.2, "02-loss": 10.0}
+    assert EXECUTED.findall(out) == [("chapters/01-model.md", "4.2"), ("chapters/02-loss.md", "10.0")]
+
+
+def test_hot_path_contenders_compute_the_loss_and_the_step_by_hand():
+    import torch
+
+    from d2lmini import synthetic_data
+
+    X, y = (t.double().numpy() for t in synthetic_data([2.0, -3.4], 4.2, 32, generator=torch.Generator().manual_seed(0)))
+    fns, w, b, lr = contenders(), np.zeros(2), 0.0, 0.03
+
+    def half_mse() -> float:
+        return float(np.mean((X @ w + b - y) ** 2) / 2)
+
+    for step in ("step d2lmini", "step torch"):  # from w = 0, b = 0: one step of each, checked by hand
+        for loss in ("loss d2lmini", "loss torch"):
+            assert float(fns[loss]().detach()) == pytest.approx(half_mse(), rel=1e-5)
+        fns[step]()
+        residual = X @ w + b - y
+        w, b = w - lr * X.T @ residual / len(y), b - lr * residual.mean()
+    assert float(fns["loss torch"]().detach()) == pytest.approx(half_mse(), rel=1e-5)
 
 
 def test_scaling_data_follow_the_linear_model_with_unit_variance_predictions():
