@@ -72,10 +72,7 @@ def fit_least_squares(X: TensorLike, y: TensorLike) -> tuple[torch.Tensor, torch
     X, y = as_dataset(X, y)
     n, d = X.shape
     A = torch.cat([X.to("cpu", torch.float64), torch.ones(n, 1, dtype=torch.float64)], dim=1)
-    # the data were rounded at the precision of their own dtype: that decides what counts as zero
-    rcond = torch.finfo(X.dtype).eps * max(n, d + 1)
-    solution = torch.linalg.lstsq(A, y.to("cpu", torch.float64).unsqueeze(1), rcond=rcond, driver="gelsd")
-    rank = int(solution.rank)
+    coef, rank = _solve_at_precision(A, y.to("cpu", torch.float64), X.dtype)
     if rank < d + 1:
         warnings.warn(
             f"X with its column of ones has rank {rank} but {d + 1} columns at the precision of {X.dtype}: "
@@ -83,8 +80,21 @@ def fit_least_squares(X: TensorLike, y: TensorLike) -> tuple[torch.Tensor, torch
             RankDeficientWarning,
             stacklevel=2,
         )
-    theta = cast_checked("the least-squares weights", solution.solution[:, 0], X.dtype).to(X.device)
+    theta = cast_checked("the least-squares weights", coef, X.dtype).to(X.device)
     return theta[:d], theta[d]
+
+
+def _solve_at_precision(A: torch.Tensor, target: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, int]:
+    """Minimum-norm least squares of a float64 design ``A`` and its rank, judged at ``dtype``'s precision.
+
+    The data were rounded at the precision of their own dtype, so singular values below
+    ``eps(dtype) * max(rows, columns)`` times the largest count as zero (SVD-based ``gelsd``).
+    The one rank rule of the package: :func:`fit_least_squares` and
+    :func:`~d2lmini.inference.fit_with_uncertainty` both use it.
+    """
+    rcond = torch.finfo(dtype).eps * max(A.shape)
+    solution = torch.linalg.lstsq(A, target.unsqueeze(1), rcond=rcond, driver="gelsd")
+    return solution.solution[:, 0], int(solution.rank)
 
 
 def sgd(params: Iterable[torch.Tensor], lr: float) -> None:
