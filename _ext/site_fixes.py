@@ -1,9 +1,12 @@
 """Sphinx extension: accessibility and weight fixes to the pages the theme builds.
 
-* **MathJax only where there is maths.** Sphinx decides per page, but counts every page a
-  toctree includes, so the front page (whose toctree holds every chapter) loaded MathJax
-  (1.2 MB) without a single equation. Here a page keeps MathJax only if its own doctree has a
-  ``math`` or ``math_block`` node.
+* **Maths typeset at build time.** After the build, ``web/typeset-maths.js`` (node, with the
+  pinned ``mathjax`` npm package and its liteDOM adaptor) turns every ``\\(...\\)`` and
+  ``\\[...\\]`` maths node into MathJax 3's CHTML output with the assistive MathML screen
+  readers read, and links the CHTML stylesheet (``mathjax/chtml.css``, local fonts) from the
+  pages with maths. No page loads MathJax's JavaScript: the first paint already shows the
+  typeset equations (no layout shift), and the phone's main thread has nothing to typeset.
+  Sphinx's MathJax scripts are dropped from every page.
 * **Citations are list items.** docutils writes the bibliography as ``role="list"`` holding
   ``role="doc-biblioentry"`` entries: a list with no list items for assistive technology (axe:
   critical), and a role ARIA 1.3 deprecates. The entries become ``role="listitem"``.
@@ -14,18 +17,12 @@
   the rules of ``pydata-sphinx-theme.css`` and ``sphinx-book-theme.css`` whose every selector
   names a class that appears on no page and in no script a page loads are dropped (0.4 MB →
   0.11 MB); rules without classes, ``@font-face`` and ``@keyframes`` stay.
-* **Typesetting in small steps.** MathJax's default typesets the whole page in one task once
-  it has loaded: 1.9 s of main-thread blocking on the exercises page under Lighthouse's mobile
-  CPU slowdown, during which the page cannot answer a tap. An inline script at the end of
-  pages with maths replaces MathJax's ``pageReady``: it typesets the page's maths in document
-  order (the first screen first) in batches sized to take a few milliseconds each, yielding to
-  the browser between batches. ``MathJax.startup.promise`` still resolves only once every
-  equation is typeset, and each equation keeps its assistive MathML.
 * **Display equations fit a phone.** MathJax 3 does not break lines; on pages with maths a small
-  inline script shrinks each display equation wider than its column (to 70 % at most) once
-  MathJax has typeset it (and again on resize); one that still overflows scrolls in its own
-  box, made keyboard-focusable so it can be scrolled without a mouse (axe
-  scrollable-region-focusable).
+  inline script at the end of the body shrinks each display equation wider than its column (to
+  70 % at most), and again on resize; one that still overflows scrolls in its own box, made
+  keyboard-focusable so it can be scrolled without a mouse (axe scrollable-region-focusable).
+  It reads every equation's widths in one pass and then writes, so a page costs one layout,
+  not one per equation (CHTML sizes everything in em, so the width scales with the font size).
 * **A real ``index.html``.** sphinx-external-toc writes a bare ``<meta http-equiv="Refresh">``
   file (no ``<title>``, no ``lang``). This writes a small page with both, the same redirect, and
   a link for browsers that block it; sphinx-external-toc keeps an existing ``index.html``.
@@ -38,10 +35,15 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 INDEX = """<!DOCTYPE html>
 <html lang="{lang}">
@@ -60,41 +62,6 @@ INDEX = """<!DOCTYPE html>
 </html>
 """
 
-
-TYPESET_IN_STEPS = """
-(() => {
-  const config = window.MathJax;
-  if (!config) return;
-  // The next macrotask: input and rendering get their turn between batches.
-  const yieldToBrowser = () => new Promise((resolve) => {
-    if (window.scheduler && typeof scheduler.yield === 'function') return scheduler.yield().then(resolve);
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-  const roots = () => [...document.querySelectorAll('.math, .output_area')]
-    .filter((el) => !el.parentElement.closest('.math, .output_area'));
-  config.startup = Object.assign(config.startup || {}, {
-    typeset: false,
-    pageReady() {
-      return MathJax.startup.defaultPageReady().then(async () => {
-        const todo = roots();
-        let size = 1;
-        for (let i = 0; i < todo.length;) {
-          const batch = todo.slice(i, i + size);
-          const start = performance.now();
-          await MathJax.typesetPromise(batch);
-          i += batch.length;
-          const took = performance.now() - start;
-          // Aim at 3-8 ms a batch: under 50 ms even on a phone four times slower.
-          size = took < 3 ? size * 2 : (took > 8 ? Math.max(1, size >> 1) : size);
-          if (i < todo.length) await yieldToBrowser();
-        }
-      });
-    },
-  });
-})();
-"""
 
 CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 WORD = re.compile(r"[\w-]+")
@@ -217,29 +184,40 @@ SOLUTION_TITLE = re.compile(r"(Solution to)(<a [^>]*>) ")
 FIT_EQUATIONS = """
 (() => {
   const fit = () => {
-    for (const eq of document.querySelectorAll('.bd-content div.math > mjx-container')) {
-      // MathJax sets its own font-size (matching the text's x-height): scale relative to it.
-      if (!eq.dataset.fontSize) eq.dataset.fontSize = parseFloat(eq.style.fontSize) || 100;
-      const base = Number(eq.dataset.fontSize);
-      eq.style.fontSize = base + '%';
-      const room = eq.clientWidth, need = eq.scrollWidth;
-      if (need > room + 1) eq.style.fontSize = base * Math.max(0.7, room / need) + '%';
-      if (eq.scrollWidth > eq.clientWidth + 1) {
+    const eqs = [...document.querySelectorAll('.bd-content div.math > mjx-container')];
+    // The scale goes on the maths inside, so the container keeps its own size (chtml.css).
+    for (const eq of eqs) eq.firstElementChild.style.fontSize = '';
+    // One layout for the page: every read first, then every write.
+    const widths = eqs.map((eq) => [eq.clientWidth, eq.scrollWidth]);
+    eqs.forEach((eq, i) => {
+      const [room, need] = widths[i];
+      const scale = need > room + 1 ? Math.max(0.7, room / need) : 1;
+      if (scale < 1) eq.firstElementChild.style.fontSize = (100 * scale).toFixed(2) + '%';
+      if (need * scale > room + 1) {
         eq.tabIndex = 0;
       } else if (eq.hasAttribute('tabindex')) {
         eq.removeAttribute('tabindex');
       }
-    }
+    });
   };
   let pending = null;
-  const refit = () => { cancelAnimationFrame(pending); pending = requestAnimationFrame(fit); };
-  document.addEventListener('DOMContentLoaded', () => {
-    const ready = window.MathJax && MathJax.startup && MathJax.startup.promise;
-    (ready || Promise.resolve()).then(fit);
-    window.addEventListener('resize', refit);
-  });
+  fit();
+  window.addEventListener('resize', () => { cancelAnimationFrame(pending); pending = requestAnimationFrame(fit); });
 })();
 """
+
+TYPESET_MATHS = Path(__file__).resolve().parent.parent / "web" / "typeset-maths.js"
+
+
+def typeset_maths(outdir: Path) -> None:
+    """Typeset every page's maths into CHTML with assistive MathML (``web/typeset-maths.js``)."""
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("site_fixes: `node` is not on PATH; it typesets the maths (install Node.js 20)")
+    done = subprocess.run([node, str(TYPESET_MATHS), str(outdir)], check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"site_fixes: typesetting the maths failed:\n{done.stderr.strip()}")
+    logger.info("site_fixes: maths typeset at build time %s", done.stdout.strip())
 
 
 def _has_math(doctree: nodes.document | None) -> bool:
@@ -257,13 +235,11 @@ def _is_mathjax(script, mathjax_path: str) -> bool:
 def page_fixes(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     mathjax = app.config.mathjax_path
     if "script_files" in context and mathjax:
-        if _has_math(doctree):
-            # At the end of the page's body: runs before DOMContentLoaded, costs no request.
-            # Before MathJax's deferred startup.js runs, which reads the configuration.
-            scripts = f"<script>{TYPESET_IN_STEPS}</script>\n<script>{FIT_EQUATIONS}</script>\n"
-            context["body"] = context.get("body", "") + scripts
-        else:
-            context["script_files"] = [s for s in context["script_files"] if not _is_mathjax(s, mathjax)]
+        # The maths is typeset after the build (typeset_maths): no page loads MathJax.
+        context["script_files"] = [s for s in context["script_files"] if not _is_mathjax(s, mathjax)]
+    if _has_math(doctree):
+        # At the end of the page's body, after every equation: costs no request.
+        context["body"] = context.get("body", "") + f"<script>{FIT_EQUATIONS}</script>\n"
     body = context.get("body")
     if body:
         body = body.replace('role="doc-biblioentry"', 'role="listitem"')
@@ -273,6 +249,7 @@ def page_fixes(app: Sphinx, pagename: str, templatename: str, context: dict, doc
 def write_index(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    typeset_maths(Path(app.outdir))
     purge_theme_css(Path(app.outdir))
     if app.config.root_doc == "index":
         return

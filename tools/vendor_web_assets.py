@@ -9,9 +9,10 @@ The site must work offline, so nothing is loaded from a CDN:
   RequireJS and no second icon font). Only pages that saved widget state load anything: a
   deferred 1 kB ``loader.js`` (``web/widgets-loader.js``), which fetches ``widgets.js`` when a
   widget is about to scroll into view.
-* ``_extra/mathjax/``: MathJax 3's loader (``startup.js``) and the components it loads (TeX
-  input, CHTML output and its fonts, assistive MathML), and the TeX extensions it autoloads
-  on demand.
+* ``_extra/mathjax/output/chtml/fonts/woff-v2/``: MathJax 3's CHTML fonts. The maths itself
+  is typeset when the site is built (``web/typeset-maths.js``, run by ``_ext/site_fixes.py``
+  from ``node_modules/mathjax``), so no page loads MathJax's JavaScript; the stylesheet the
+  typesetting writes (``mathjax/chtml.css``) names these fonts.
 
 No vendored script keeps a ``sourceMappingURL`` comment: the maps are not shipped, and a
 browser's developer tools would otherwise ask for them (a 404 on every page load with tools open).
@@ -37,18 +38,8 @@ ESBUILD = MODULES / ".bin" / "esbuild"
 
 # (package, file or glob inside it, destination folder under _extra)
 FILES = [
-    # MathJax as separate components rather than the combined tex-chtml.js (1.16 MB): the same
-    # TeX input and CHTML output, plus assistive MathML for screen readers, without the
-    # right-click menu (0.43 MB); _config.yml's mathjax3_config tells the loader what to load.
-    ("mathjax", "es5/startup.js", "mathjax"),
-    ("mathjax", "es5/core.js", "mathjax"),
-    ("mathjax", "es5/input/tex.js", "mathjax/input"),
-    ("mathjax", "es5/output/chtml.js", "mathjax/output"),
-    ("mathjax", "es5/output/chtml/fonts/tex.js", "mathjax/output/chtml/fonts"),
-    ("mathjax", "es5/a11y/assistive-mml.js", "mathjax/a11y"),
+    # MathJax's CHTML fonts; the maths is typeset at build time (web/typeset-maths.js).
     ("mathjax", "es5/output/chtml/fonts/woff-v2/*.woff", "mathjax/output/chtml/fonts/woff-v2"),
-    # TeX packages MathJax autoloads when a page uses one of their macros (e.g. \boldsymbol).
-    ("mathjax", "es5/input/tex/extensions/*.js", "mathjax/input/tex/extensions"),
 ]
 SOURCE_MAP = re.compile(rb"\n?//# sourceMappingURL=[^\n]*\n?\s*\Z")
 
