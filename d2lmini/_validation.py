@@ -228,3 +228,26 @@ def as_dataset(X: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
     if y.device != X.device:
         raise ValueError(f"X is on {X.device} but y is on {y.device}; move them to one device")
     return X, y
+
+
+def check_float_dtype(name: str, dtype: object) -> torch.dtype:
+    """Return ``dtype`` if it is a floating-point ``torch.dtype``."""
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"{name} must be a torch.dtype such as torch.float32, got {type(dtype).__name__} {dtype!r}")
+    if not dtype.is_floating_point:
+        raise TypeError(f"{name} must be a floating-point dtype such as torch.float32, got {dtype}")
+    return dtype
+
+
+def check_device(name: str, device: object) -> torch.device:
+    """Return ``device`` as a usable ``torch.device``; ``None`` means torch's default device."""
+    if device is None:
+        return torch.empty(0).device  # torch.get_default_device() needs torch 2.3
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"{name} must be a torch.device, a string such as 'cpu', or None, got {type(device).__name__}")
+    try:
+        checked = torch.device(device)
+        torch.empty(0, device=checked)  # is it usable here?
+    except (RuntimeError, AssertionError) as err:
+        raise ValueError(f"{name} {str(device)!r} is not available here: {err}") from err
+    return checked

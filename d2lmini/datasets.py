@@ -13,6 +13,8 @@ from importlib import resources
 import numpy as np
 import torch
 
+from ._validation import check_device, check_float_dtype
+
 AMES_FEATURES = (
     "Gr_Liv_Area",
     "Total_Bsmt_SF",
@@ -73,8 +75,8 @@ def ames_housing(
     ([1656.0, 1960.0], 215000.0)
     """
     names = _check_features(features)
-    dtype = _check_dtype(dtype)
-    device = _check_device(device)
+    dtype = check_float_dtype("dtype", dtype)
+    device = check_device("device", device)
     table, header = _read_csv("ames_housing.csv")
     X = table[:, [header.index(name) for name in names]]
     y = table[:, header.index(AMES_LABEL)]
@@ -117,24 +119,3 @@ def _check_features(features: object) -> tuple[str, ...]:
     if repeated:
         raise ValueError(f"features lists {', '.join(map(repr, repeated))} more than once")
     return checked
-
-
-def _check_dtype(dtype: object) -> torch.dtype:
-    if not isinstance(dtype, torch.dtype):
-        raise TypeError(f"dtype must be a torch.dtype such as torch.float32, got {type(dtype).__name__} {dtype!r}")
-    if not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point dtype such as torch.float32, got {dtype}")
-    return dtype
-
-
-def _check_device(device: object) -> torch.device:
-    if device is None:
-        return torch.get_default_device()
-    if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a torch.device, a string such as 'cpu', or None, got {type(device).__name__}")
-    try:
-        device = torch.device(device)
-        torch.empty(0, device=device)  # is it usable here?
-    except (RuntimeError, AssertionError) as err:
-        raise ValueError(f"device {str(device)!r} is not available here: {err}") from err
-    return device

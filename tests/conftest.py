@@ -7,6 +7,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,3 +123,12 @@ def site_pages() -> list[str]:
         f"chapters/{name}.html" for name in chapter_names()
     ]
 
+
+def one_feature_data(n: int = 25, seed: int = 0) -> tuple[Any, Any]:
+    """Noisy points around y = 1.5 x - 1 with x in [1, 4]: the one-feature data of chapters 2 and 5's helpers."""
+    import torch  # here, not at the top: the project-level checks need no torch
+
+    g = torch.Generator().manual_seed(seed)
+    x = 1 + 3 * torch.rand(n, generator=g)
+    y = 1.5 * x - 1 + 0.5 * torch.randn(n, generator=g)
+    return x, y

@@ -21,7 +21,7 @@ in that environment with that ipywidgets and with d2lmini installed from this ch
 page must log no console error, page error or failed request, and ask no other host for anything
 (the allow-list below names the known, harmless front-end noise).  Then the server is shut down.
 
-The environments are cached by the hash of their pin file, the Python and the machine under
+The environments are built and cached by tools/colab_env.py (as Colab's is), keyed by their pin file, the Python and the machine, under
 ``$XDG_CACHE_HOME/d2lmini-course/`` (``~/.cache`` by default): the first run builds them (pip,
 from the registry; torch from the local CPU wheel), later runs reuse them.  d2lmini is installed
 anew from the checkout on every run (a normal, non-editable install, ``--no-deps``, into a
@@ -33,11 +33,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
-import hashlib
 import json
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -57,6 +54,7 @@ import pytest
 from conftest import ROOT, screenshot_dir
 
 from tools import browser as browser_tools
+from tools import colab_env
 
 pytestmark = pytest.mark.project
 
@@ -65,7 +63,6 @@ NOTEBOOK = ROOT / "notebooks" / "04-sgd.ipynb"
 #: The explorer's cell; the cells after it are left out of the copy (they take time, and test nothing here).
 EXPLORER_CALL = "d2lmini.sgd_explorer("
 TESTS = Path(__file__).resolve().parent
-CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "d2lmini-course"
 SERVER_START_S = 90
 RUN_ALL_S = 300
 MOVE_S = 20
@@ -121,46 +118,19 @@ def run(*args: str | Path, timeout: int = 1200) -> str:
     return proc.stdout
 
 
-def pins(requirements: Path) -> list[str]:
-    """The ``name==version`` lines of a pin file, names normalised, sorted."""
-    lines = [line.split("#")[0].strip() for line in requirements.read_text().splitlines()]
-    return sorted(_normalise(line) for line in lines if line)
-
-
-def _normalise(pin: str) -> str:
-    name, _, version = pin.partition("==")
-    return f"{name.lower().replace('_', '-').replace('.', '-')}=={version.split('+')[0]}"
-
-
 def frontend_env(front_end: FrontEnd) -> Path:
-    """The virtual environment of the front end's pin file: built once, then reused.
+    """The front end's virtual environment, built once from its pin file and then reused.
 
-    Keyed by the pins, the Python and the machine. Built under a lock (two test runs may share
-    the cache) and marked complete only once ``pip freeze`` matches the pin file exactly. An
-    environment of other pins is deleted (each is about 1.3 GB).
+    tools/colab_env.py builds and checks it, as it does Colab's: keyed by the pins, the Python and
+    the machine, built under a lock, complete only once ``pip freeze`` matches the pin file exactly.
+    It runs on the base interpreter, so this checkout's .venv (editable d2lmini) stays invisible.
     """
-    name, requirements = front_end.name, front_end.requirements
-    key = hashlib.sha256(
-        f"{requirements.read_text()}\n{sys.version}\n{platform.machine()}".encode()
-    ).hexdigest()[:12]
-    prefix = CACHE / f"frontend-{name}-{key}"
-    python = prefix / "bin" / "python"
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / f".frontend-{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (prefix / ".complete").exists():
-            for old in CACHE.glob(f"frontend-{name}-*"):  # stale pins, or a build cut short
-                shutil.rmtree(old)
-            # From the base interpreter: this checkout's .venv (editable d2lmini) stays invisible.
-            run(sys.executable, "-m", "venv", prefix)
-            run(python, "-m", "pip", "install", "--quiet", "-r", requirements)
-            frozen = run(python, "-m", "pip", "freeze", "--all").splitlines()
-            got = sorted(_normalise(line) for line in frozen if not line.lower().startswith("pip=="))
-            if got != pins(requirements):
-                extra, missing = sorted(set(got) - set(pins(requirements))), sorted(set(pins(requirements)) - set(got))
-                pytest.fail(f"{requirements.name} is not a complete freeze: extra {extra}, missing {missing}")
-            (prefix / ".complete").touch()
-    return prefix
+    base = getattr(sys, "_base_executable", sys.executable)
+    try:
+        python = colab_env.ensure(base, front_end.requirements, f"frontend-{front_end.name}")
+    except colab_env.ColabEnvError as err:
+        pytest.fail(str(err))
+    return python.parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -458,7 +428,7 @@ def test_explorer_runs_live(name, browser, d2lmini_install, tmp_path):
             lap(f"run {code_cells} cells")
             probe = json.loads("".join(o.get("text", "") for o in cells[-1]["outputs"] if o["output_type"] == "stream"))
             assert Path(probe["prefix"]) == prefix, "the kernel must run in the front end's environment"
-            assert f"ipywidgets=={probe['ipywidgets']}" in pins(front_end.requirements)
+            assert f"ipywidgets=={probe['ipywidgets']}" in colab_env.pins(front_end.requirements)
             assert Path(probe["d2lmini"]).parent == d2lmini_install / "d2lmini"
 
             page.wait_for_function(EXPLORER, timeout=30_000)

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from conftest import one_feature_data
 
 import d2lmini
 
@@ -183,13 +184,6 @@ def test_linreg_converts_plain_numbers_in_the_dtype_of_x():
 def test_squared_loss_refuses_a_complex_numpy_answer():
     with pytest.raises(TypeError, match=r"^y must hold real numbers"):
         d2lmini.squared_loss(torch.ones(2), np.array([1.0 + 1.0j, 1.0]))
-
-
-def one_feature_data(n: int = 25, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(seed)
-    x = 1 + 3 * torch.rand(n, generator=g)
-    y = 1.5 * x - 1 + 0.5 * torch.randn(n, generator=g)
-    return x, y
 
 
 # ---------------------------------------------------------------- loss_grid

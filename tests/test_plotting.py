@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from conftest import one_feature_data
 from matplotlib.collections import LineCollection, PathCollection
 
 import d2lmini
@@ -21,13 +22,6 @@ from d2lmini.timing import Timing
 def _close_figures():
     yield
     plt.close("all")
-
-
-def one_feature_data(n: int = 25, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(seed)
-    x = 1 + 3 * torch.rand(n, generator=g)
-    y = 1.5 * x - 1 + 0.5 * torch.randn(n, generator=g)
-    return x, y
 
 
 # ---------------------------------------------------------------- plot

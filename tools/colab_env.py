@@ -1,10 +1,13 @@
-"""Build, cache and check a Python environment holding Colab's own package set (requirements-colab.txt).
+"""Build, cache and check Python environments that hold exactly a pin file's packages.
 
-The environment lives in ``$XDG_CACHE_HOME/d2lmini-course/colab-<key>`` (``~/.cache`` by
-default; ``D2LMINI_CACHE`` overrides the parent folder), where the key hashes the pins and the
-Python that runs it, so a change of either builds a new one.  The first build downloads and
-installs about 5 GB (PyPI's torch is a CUDA build; a minute or two here); later calls only check
-it: ``pip freeze --all`` must equal the pins, else it is built again.  d2lmini is left out of that
+Colab's own package set (requirements-colab.txt) is the main user; the live front-end test's
+Notebook 6 and JupyterLab 4 environments (tests/frontend-*.txt) are built the same way.
+An environment lives in ``$XDG_CACHE_HOME/d2lmini-course/<name>-<key>`` (``~/.cache`` by
+default; ``D2LMINI_CACHE`` overrides the parent folder), where the key hashes the pins, the
+Python that runs it and the machine, so a change of any builds a new one (and the old one of the
+same name is deleted).  Colab's first build downloads and installs about 5 GB (PyPI's torch is a
+CUDA build; a minute or two here); later calls only check it: ``pip freeze --all`` must equal the
+pins, else it is built again.  d2lmini is left out of that
 comparison and never uninstalled here: tests/test_bootstrap.py installs and uninstalls it, and
 may be running a chapter in another process at the time.
 
@@ -20,6 +23,7 @@ import argparse
 import fcntl
 import hashlib
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -45,15 +49,15 @@ def cache_root() -> Path:
 
 
 def normalize(requirement: str) -> str:
-    """``Jinja2==3.1.6`` -> ``jinja2==3.1.6`` (PEP 503 names), for comparing freezes."""
+    """``Jinja2==3.1.6`` -> ``jinja2==3.1.6`` (PEP 503 names, no local version such as ``+cpu``)."""
     name, _, pinned = requirement.strip().partition("==")
-    return f"{re.sub(r'[-_.]+', '-', name).lower()}=={pinned}"
+    return f"{re.sub(r'[-_.]+', '-', name).lower()}=={pinned.split('+')[0]}"
 
 
-def pins() -> list[str]:
-    return sorted(
-        normalize(line) for line in PINS.read_text().splitlines() if line.strip() and not line.startswith("#")
-    )
+def pins(requirements: Path = PINS) -> list[str]:
+    """The ``name==version`` lines of a pin file (comments dropped), normalized, sorted."""
+    lines = (line.split("#")[0].strip() for line in requirements.read_text().splitlines())
+    return sorted(normalize(line) for line in lines if line)
 
 
 def _run(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess:
@@ -78,34 +82,43 @@ def freeze(python: Path) -> list[str]:
     return sorted(normalize(line) if "==" in line else line.strip() for line in lines if line.strip())
 
 
-def ensure(python: str = COLAB_PYTHON) -> Path:
-    """The Python of a cached environment whose ``pip freeze --all`` equals requirements-colab.txt.
+def ensure(python: str = COLAB_PYTHON, requirements: Path = PINS, name: str = "colab") -> Path:
+    """The Python of a cached environment whose ``pip freeze --all`` equals ``requirements``.
 
+    d2lmini is left out of the comparison, and so is pip when the pin file does not pin it.
     Safe to call from several processes at once (a lock file serializes the check and the build).
     """
     version = _python_version(python)
-    key = hashlib.sha256("\n".join([*pins(), version, python]).encode()).hexdigest()[:12]
-    prefix = cache_root() / f"colab-{key}"
+    wanted = pins(requirements)
+    key = hashlib.sha256("\n".join([*wanted, version, python, platform.machine()]).encode()).hexdigest()[:12]
+    prefix = cache_root() / f"{name}-{key}"
     env_python = prefix / "bin" / "python"
+    pinned_pip = any(line.startswith("pip==") for line in wanted)
+
+    def installed() -> list[str]:
+        return [
+            line for line in freeze(env_python)
+            if not line.startswith("d2lmini") and (pinned_pip or not line.startswith("pip=="))
+        ]
+
     cache_root().mkdir(parents=True, exist_ok=True)
-    with open(cache_root() / f"colab-{key}.lock", "w") as lock:
+    with open(cache_root() / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (prefix / ".complete").exists() and [
-            line for line in freeze(env_python) if not line.startswith("d2lmini")
-        ] == pins():
+        if (prefix / ".complete").exists() and installed() == wanted:
             return env_python
-        for old in cache_root().glob("colab-*"):  # stale environments of other pins: 5 GB each
+        for old in cache_root().glob(f"{name}-*"):  # stale pins or a build cut short (Colab's: 5 GB)
             if old.is_dir():
                 shutil.rmtree(old)
         _run(python, "-m", "venv", prefix)
-        first = [line for line in pins() if line.startswith("pip==")]
-        _run(env_python, "-m", "pip", "install", "--quiet", *first)
+        first = [line for line in wanted if line.startswith("pip==")]
+        if first:
+            _run(env_python, "-m", "pip", "install", "--quiet", *first)
         # --no-compile: byte-compiling all of torch costs more than the modules a chapter imports.
-        _run(env_python, "-m", "pip", "install", "--quiet", "--no-compile", "-r", PINS)
-        got = freeze(env_python)
-        if got != pins():
-            extra, missing = sorted(set(got) - set(pins())), sorted(set(pins()) - set(got))
-            raise ColabEnvError(f"{PINS.name} is not a closed set: pip added {extra}, left out {missing}")
+        _run(env_python, "-m", "pip", "install", "--quiet", "--no-compile", "-r", requirements)
+        got = installed()
+        if got != wanted:
+            extra, missing = sorted(set(got) - set(wanted)), sorted(set(wanted) - set(got))
+            raise ColabEnvError(f"{requirements.name} is not a closed set: pip added {extra}, left out {missing}")
         (prefix / ".complete").touch()
     return env_python
 
