@@ -150,3 +150,20 @@ def test_book_command_builds_every_page_with_warnings_as_errors(tmp_path):
     command = notebooks.book_command(tmp_path / "src", tmp_path / "out")
     assert command[1:] == ["build", "--all", "-W", "-n", "--keep-going", "--path-output", str(tmp_path / "out"),
                            str(tmp_path / "src")]
+
+
+def test_merged_streams_joins_consecutive_prints_of_one_stream_only():
+    out = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell("print(1); print(2)")
+    cell.outputs = [
+        out("stream", name="stdout", text="a\n"), out("stream", name="stdout", text="b\n"),
+        out("stream", name="stderr", text="w\n"), out("stream", name="stdout", text="c\n"),
+        out("execute_result", data={"text/plain": "3"}, execution_count=1),
+        out("stream", name="stdout", text="d\n"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("text")])
+    got = notebooks.merged_streams(nb).cells[0].outputs
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in got] == [
+        ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "w\n"), ("stream", "stdout", "c\n"),
+        ("execute_result", None, None), ("stream", "stdout", "d\n"),
+    ]

@@ -7,7 +7,8 @@ that hash no longer matches. The Makefile, the tests and the benchmarks all come
 
 - :func:`execute`, the one ``NotebookClient`` set-up (fresh kernel, ``PYTHONHASHSEED=0``);
 - :func:`kernel_for`, a kernel spec for another Python (``make test-oldest``, the Colab test);
-- :func:`source_hash`, :func:`stable_cell_ids`, :func:`stable_widget_ids` (same results, same bytes);
+- :func:`source_hash`, :func:`stable_cell_ids`, :func:`stable_widget_ids`, :func:`merged_streams`
+  (same results, same bytes);
 - :func:`copy_checkout`, what a clone of this working tree would hold;
 - :func:`book_command`, the ``jupyter-book build`` command line.
 
@@ -157,6 +158,26 @@ def stable_cell_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def merged_streams(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Join each run of consecutive stdout (or stderr) outputs of a cell into one output.
+
+    How a cell's prints are split into stream messages depends on when the kernel flushes, so
+    the same run can store one output or several; joined, the bytes are the same every time.
+    """
+    for cell in nb.cells:
+        merged: list = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if out.output_type == "stream" and last is not None and last.output_type == "stream" \
+                    and last.name == out.name:
+                last.text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+    return nb
+
+
 # --------------------------------------------------------------------------- execute
 
 
@@ -217,7 +238,7 @@ def execute_chapter(md_path: Path) -> float:
     start = time.perf_counter()
     execute(nb, md_path.parent, widgets=True)
     elapsed = time.perf_counter() - start
-    nbformat.write(stable_widget_ids(stable_cell_ids(nb)), ipynb_for(md_path))
+    nbformat.write(stable_widget_ids(stable_cell_ids(merged_streams(nb))), ipynb_for(md_path))
     return elapsed
 
 
