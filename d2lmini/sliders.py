@@ -42,6 +42,10 @@ MAX_FRAMES = 64
 """The most grid points of a static figure: every frame is stored in the page."""
 MAX_VALUES = 16
 """The most values one knob may offer on the static page."""
+_FRAME_RC: Any = {  # (matplotlib types rc keys as literals)
+"font.size": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT, "xtick.labelsize": MIN_FONT_PT,
+             "ytick.labelsize": MIN_FONT_PT, "axes.titlesize": MIN_FONT_PT + 1, "axes.labelsize": MIN_FONT_PT,
+             "figure.titlesize": MIN_FONT_PT + 1}
 _COLORS = 48  # palette PNG: a third of the bytes of full colour for line art
 
 
@@ -112,9 +116,7 @@ def frame_figure(height_px: int = 300, **subplots: Any) -> tuple[Any, Any]:
         raise ValueError(f"height_px must be a whole number of pixels from 50 to 1200, got {height_px!r}")
     import matplotlib
 
-    with matplotlib.rc_context({"font.size": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT,
-                                "xtick.labelsize": MIN_FONT_PT, "ytick.labelsize": MIN_FONT_PT,
-                                "axes.titlesize": MIN_FONT_PT + 1, "axes.labelsize": MIN_FONT_PT}):
+    with matplotlib.rc_context(_FRAME_RC):
         figure = Figure(figsize=(FRAME_WIDTH_PX / FRAME_DPI, height_px / FRAME_DPI), dpi=FRAME_DPI,
                         facecolor="white")
         axes = figure.subplots(**subplots)
@@ -340,7 +342,12 @@ def slider_figure(draw: Callable[..., Frame], knobs: Sequence[Knob], *, live: bo
         raise TypeError(f"live must be True or False, got {type(live).__name__} {live!r}")
 
     def checked(*values: float) -> Frame:
-        frame = draw(*values)
+        import matplotlib
+
+        # Text added after frame_figure (labels, legends, titles) takes its size from the rc
+        # settings in force, which a notebook may have made smaller: draw in the frames' own.
+        with matplotlib.rc_context(_FRAME_RC):
+            frame = draw(*values)
         if not isinstance(frame, Frame):
             raise TypeError(f"draw{values} returned {type(frame).__name__}, not a Frame (see to_frame)")
         return frame
@@ -406,7 +413,7 @@ def _stacks(widgets: Any, frames: Mapping[tuple[int, ...], Frame], knobs: tuple[
 def _slider(widgets: Any, knob: Knob, values: Sequence[float], value: float) -> Any:
     return widgets.SelectionSlider(
         options=[(knob.label(v), v) for v in values], value=value, continuous_update=False,
-        layout=widgets.Layout(width="100%", max_width="360px", flex="1 1 auto"),
+        # No width: the site's stylesheet lays the row out (name above the slider on a phone).
         _dom_classes=("d2l-slider",),
     )
 
@@ -415,11 +422,13 @@ def _controls(widgets: Any, knobs: tuple[Knob, ...], sliders: tuple[Any, ...]) -
     """One row per knob: its name in an ``HTML`` widget, then the slider, whose readout shows the value.
 
     The name is an ``HTML`` widget rather than the slider's ``description``, which
-    ipywidgets cuts at a fixed width; the runtime of the static site gives the slider's
-    handle the name as its ``aria-label``.
+    ipywidgets cuts at a fixed width; the names share a minimum width, so that the tracks
+    line up in a notebook too.  The runtime of the static site gives the slider's handle
+    the name as its ``aria-label`` and the readout's text as its ``aria-valuetext``.
     """
     return [
-        widgets.HBox([widgets.HTML(html.escape(knob.name), _dom_classes=("d2l-knob-name",)), slider],
+        widgets.HBox([widgets.HTML(html.escape(knob.name), layout=widgets.Layout(min_width="10em"),
+                                   _dom_classes=("d2l-knob-name",)), slider],
                      _dom_classes=("d2l-control",))
         for knob, slider in zip(knobs, sliders)
     ]

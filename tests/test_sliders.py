@@ -271,3 +271,16 @@ def test_live_keeps_a_bounded_number_of_frames():
         figure.sliders[0].value = value
         assert len(figure.frames) <= MAX_FRAMES
     assert figure.shown().alt == "values 199"
+
+
+def test_frames_are_drawn_in_their_own_text_size_whatever_the_notebook_set():
+    import matplotlib
+
+    def draw(a):
+        figure, axes = frame_figure(150)
+        axes.set_xlabel(f"a = {a}")  # sized when it is set, from the rc settings in force
+        return to_frame(figure, f"a = {a}")
+
+    with matplotlib.rc_context({"font.size": 6, "axes.labelsize": 6}):
+        figure = slider_figure(draw, [Knob("a", [1, 2])])
+    assert figure.shown().alt == "a = 1"
