@@ -1,29 +1,28 @@
-"""Sliders for the learning rate and the batch size of minibatch SGD, live and on the static site.
+"""Two interactive figures of minibatch SGD: the learning rate and batch size explorer, and loss against seconds.
 
-:func:`sgd_frames` trains :func:`~d2lmini.fit_sgd` once for every point of a small
-(learning rate x batch size) grid and draws each run.  :func:`sgd_explorer` shows those
-frames under two ``SelectionSlider`` widgets ``jslink``-ed to nested ``Stack`` widgets.
-The links run in the browser, so the sliders work the same in a running notebook and
-on the static website, where no kernel exists.  ipywidgets 7 (Colab's front end) has no
-``Stack``: there the kernel swaps the frame shown by one ``Image`` when a slider moves,
-which needs a running kernel, as Colab always has.  With ``live=True`` it returns
-sliders that retrain on every move instead (any learning rate, any batch size); those
-need a running kernel too.
+Introduced in chapter 4, *Minibatch stochastic gradient descent*.  Both are
+:func:`~d2lmini.sliders.slider_figure` figures, and each comes in three layers:
 
-Each picture has two layers: a background with the axes, ticks and legends, drawn once,
-and a transparent frame per run with its curves and title, laid over it.  The
-background is shared, so the frames stored in the page stay small.
+* computing: :func:`sgd_runs` trains :func:`~d2lmini.fit_sgd` at every point of a small
+  (learning rate x batch size) grid, and :func:`timed_runs` records the loss on all the data
+  after every update of one run per batch size (torch only: no widgets, no matplotlib);
+* drawing one frame: :func:`draw_sgd_run` and :func:`draw_timed_runs` (matplotlib, no widgets);
+* the figure: :func:`sgd_explorer` and :func:`sgd_time_explorer`, one ``slider_figure`` call each.
+
+Wall-clock time is the one thing here that is not deterministic.  :func:`sgd_time_explorer`
+therefore does not time anything: it takes the measured seconds per update of each batch size
+(measure them with :func:`~d2lmini.benchmark`) and multiplies, so the same measurements give
+the same frames.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import time
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -31,21 +30,44 @@ import torch
 from ._validation import TensorLike, as_dataset, check_bool, check_int, check_positive_float, check_positive_int
 from .losses import half_mse
 from .optim import SGDResult, fit_least_squares, fit_sgd
+from .sliders import (
+    MAX_FRAMES,
+    MAX_VALUES,
+    MIN_FONT_PT,
+    Frame,
+    Knob,
+    SliderFigure,
+    frame_figure,
+    slider_figure,
+    to_frame,
+)
+from .timing import format_seconds
 
 DEFAULT_LEARNING_RATES = (0.03, 0.1, 0.3, 1.0, 3.0)
+"""The explorer's learning rates: on unit-scale features the largest diverges."""
 _DEFAULT_BATCH_SIZES = (1, 10, 50, 250)
-MAX_FRAMES = 64
-_SIZE_INCHES = (7.2, 2.8)
-_DPI = 96
-_COLORS = 32  # palette PNG: a third of the bytes of full colour for line art
-_STEP_COLOR = "#9ecae1"
-_EPOCH_COLOR = "#08519c"
-_ALARM_COLOR = "#d62728"
+DEFAULT_TIME_LEARNING_RATES = (0.003, 0.01, 0.03, 0.1, 0.3)
+"""The learning rates of :func:`sgd_time_explorer`."""
+_TARGET_FACTORS = (1.2, 2.0, 5.0, 20.0, 200.0)  # default targets, in multiples of the least-squares loss
+_EXPLORER_HEIGHT_PX = 490
+_E24 = (1.0, 1.1, 1.2, 1.3, 1.5, 1.6, 1.8, 2.0, 2.2, 2.4, 2.7, 3.0, 3.3, 3.6, 3.9, 4.3, 4.7, 5.1, 5.6, 6.2,
+        6.8, 7.5, 8.2, 9.1)  # live learning-rate and target knobs: round, nearly log-spaced values
+
+# Okabe and Ito's colour-blind-safe colours, dark enough to read when the theme dims the picture.
+_BLUE, _SKY, _VERMILLION, _GREEN, _PURPLE = "#0072B2", "#56B4E9", "#D55E00", "#009E73", "#CC79A7"
+_ALARM = "#B2182B"  # dark red text on white: 6.4:1
+_BATCH_STYLES = (  # colour, line style, marker: never colour alone
+    (_BLUE, "-", "o"), (_VERMILLION, "--", "s"), (_GREEN, "-.", "^"), ("#000000", ":", "D"),
+    (_PURPLE, (0, (5, 1, 1, 1, 1, 1)), "v"),
+)
+
+
+# ---- computing: the explorer's grid of runs ------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class SGDFrame:
-    """One grid point of the explorer: a training run and its picture.
+class SGDRun:
+    """One grid point of the explorer: a :func:`~d2lmini.fit_sgd` run and what its frame compares it with.
 
     Attributes
     ----------
@@ -53,49 +75,58 @@ class SGDFrame:
         Learning rate.
     batch_size : int
         Examples per minibatch.
+    num_epochs : int
+        Epochs asked for; ``result.epoch_losses`` is shorter when training broke down.
     result : SGDResult
-        What :func:`~d2lmini.fit_sgd` returned (with ``track_path=True``).
+        What ``fit_sgd`` returned (with ``track_path=True``).  ``result.diverged`` says
+        whether training broke down (the loss or the parameters left the floating-point range)
+        and ``fit_sgd`` stopped it.
     initial_loss : float
         Loss on all the data at the starting parameters.
-    png : bytes
-        The run's curves, title and any divergence banner, on a transparent PNG
-        (empty when not drawn).  Lay it over ``background``.
-    background : bytes
-        Axes, ticks and legends, as an opaque PNG of the same size; every frame of a
-        grid shares the same one.
+    least_squares : tensor, shape (d + 1,)
+        ``(w..., b)`` of :func:`~d2lmini.fit_least_squares`, float64: the star of the path panel.
+    least_squares_loss : float
+        Its loss on all the data, the lowest any parameters reach.
+    examples : int
+        n, the number of examples.
     """
 
     lr: float
     batch_size: int
+    num_epochs: int
     result: SGDResult
     initial_loss: float
-    png: bytes = b""
-    background: bytes = b""
+    least_squares: torch.Tensor
+    least_squares_loss: float
+    examples: int
 
     @property
-    def diverged(self) -> bool:
-        """True when ``fit_sgd`` stopped a diverging run (``result.diverged``) or the loss ended above where it started."""
-        return self.result.diverged or float(self.result.epoch_losses[-1]) > self.initial_loss
+    def final_loss(self) -> float:
+        """Loss on all the data after the last epoch run (infinite or NaN when training broke down)."""
+        return float(self.result.epoch_losses[-1])
 
     @property
-    def message(self) -> str:
-        """The warning written across a diverged frame; empty for a run that made progress."""
+    def loss_grew(self) -> bool:
+        """True when the loss ended above where it started (a loss that is not a number counts as above).
+
+        A run can grow without breaking down: a learning rate a little too large multiplies the
+        error at every step, and a few epochs leave a large but finite loss (``result.diverged``
+        stays False).  Every run that broke down also grew.
+        """
+        return not self.final_loss <= self.initial_loss
+
+    @property
+    def verdict(self) -> str:
+        """``"diverged in epoch 2: training stopped"``, ``"diverging: loss grew 40x in 3 epochs"``, or ``""``."""
         epochs = len(self.result.epoch_losses)
         if self.result.diverged:
             return f"diverged in epoch {epochs}: training stopped"
-        if self.diverged:
-            growth = float(self.result.epoch_losses[-1]) / self.initial_loss
-            return f"diverging: loss grew {growth:.3g}x in {epochs} epochs"
+        if self.loss_grew:
+            return f"diverging: loss grew {self.final_loss / self.initial_loss:.2g}x in {epochs} epochs"
         return ""
 
-    @property
-    def label(self) -> str:
-        """``"learning rate 0.1, batch size 10"``, plus the warning if there is one."""
-        text = f"learning rate {self.lr:g}, batch size {self.batch_size}"
-        return f"{text}: {self.message}" if self.message else text
 
-
-def sgd_frames(
+def sgd_runs(
     X: TensorLike,
     y: TensorLike,
     *,
@@ -103,61 +134,55 @@ def sgd_frames(
     batch_sizes: Sequence[int] | None = None,
     num_epochs: int = 3,
     seed: int = 0,
-    draw: bool = True,
-) -> list[list[SGDFrame]]:
-    """Train with :func:`~d2lmini.fit_sgd` at every (learning rate, batch size) and draw each run.
+) -> list[list[SGDRun]]:
+    """Train :func:`~d2lmini.fit_sgd` at every (learning rate, batch size) of a grid.
 
-    Every run starts from its own ``torch.Generator().manual_seed(seed)``, so all runs
-    share their initial weights and each can be repeated on its own.  The
-    ``RuntimeWarning`` of a diverging run is absorbed: its frame says so instead.
-
-    Each picture shows, on the left, the loss of each minibatch (pale), the loss on all
-    the data after each epoch (dots) and the least-squares loss, the best any
-    parameters can do; on the right, the path of the first two of ``(w..., b)`` from
-    the start towards the least-squares answer (star).  A diverged run gets a red banner.
+    Every run starts from its own ``torch.Generator().manual_seed(seed)``, so all runs share
+    their initial weights and each can be repeated on its own.  The ``RuntimeWarning`` of a
+    run that breaks down is absorbed: ``result.diverged`` and :attr:`SGDRun.verdict` say so.
 
     Parameters
     ----------
     X : tensor, shape (n, d)
     y : tensor, shape (n,)
     learning_rates : sequence of float, strictly increasing
-        Default ``(0.03, 0.1, 0.3, 1.0, 3.0)``; on unit-scale features the largest diverges.
+        Default ``(0.03, 0.1, 0.3, 1.0, 3.0)``; at most 16 values.
     batch_sizes : sequence of int, strictly increasing, at most n
-        Default ``1, 10, 50, 250`` (those below n) and ``n``, the full batch.
+        Default ``1, 10, 50, 250`` (those below n) and ``n``, the full batch; at most 16 values.
     num_epochs : int, default 3
     seed : int, default 0
-    draw : bool, default True
-        Render the pictures (False leaves ``png`` and ``background`` empty; the training is the same).
 
     Returns
     -------
-    list of lists of SGDFrame
-        ``frames[i][j]`` was trained with ``learning_rates[i]`` and ``batch_sizes[j]``.
+    list of lists of SGDRun
+        ``runs[i][j]`` was trained with ``learning_rates[i]`` and ``batch_sizes[j]``.
 
     Examples
     --------
     >>> import torch
     >>> X = torch.randn(50, 1, generator=torch.Generator().manual_seed(0))
-    >>> frames = sgd_frames(X, 2 * X[:, 0], learning_rates=[0.1, 3.0], batch_sizes=[10, 50], draw=False)
-    >>> [[f.diverged for f in row] for row in frames]
-    [[False, False], [True, True]]
-    >>> frames[1][0].message.split(":")[0]  # growing, still finite after 3 epochs
+    >>> runs = sgd_runs(X, 2 * X[:, 0], learning_rates=[0.1, 3.0], batch_sizes=[10, 50])
+    >>> [[(run.result.diverged, run.loss_grew) for run in row] for row in runs]
+    [[(False, False), (False, False)], [(False, True), (False, True)]]
+    >>> runs[1][0].verdict.split(":")[0]  # growing, still finite after 3 epochs
     'diverging'
     """
     X, y, learning_rates, batch_sizes, num_epochs, seed = _check_inputs(
         X, y, learning_rates, batch_sizes, num_epochs, seed
     )
-    draw = check_bool("draw", draw)
-    frames = [[_run(X, y, lr, batch_size, num_epochs, seed) for batch_size in batch_sizes] for lr in learning_rates]
-    if draw:
-        painter = _FramePainter(X, y, num_epochs, _path(frames[0][0].result)[0])
-        frames = [[painter.draw(frame) for frame in row] for row in frames]
-    return frames
+    best, best_loss = _least_squares(X, y)
+    return [
+        [_run(X, y, lr, size, num_epochs, seed, best, best_loss) for size in batch_sizes] for lr in learning_rates
+    ]
 
 
-def _check_grid(name: str, values: object, check: Callable[[str, object], Any]) -> tuple:
+def _check_grid(name: str, values: object, check: Callable[[str, object], Any]) -> tuple[Any, ...]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
         raise TypeError(f"{name} must be a non-empty sequence of numbers, got {values!r}")
+    if len(values) > MAX_VALUES:
+        raise ValueError(
+            f"{name} has {len(values)} values, more than {MAX_VALUES}; every frame is stored in the page"
+        )
     checked = tuple(check(f"{name}[{i}]", v) for i, v in enumerate(values))
     if any(a >= b for a, b in zip(checked, checked[1:])):
         raise ValueError(f"{name} must be strictly increasing, got {list(checked)}")
@@ -169,13 +194,18 @@ def _default_batch_sizes(n: int) -> tuple[int, ...]:
     return (*(size for size in _DEFAULT_BATCH_SIZES if size < n), n)
 
 
+def _check_data(X: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+    X, y = as_dataset(X, y)
+    if X.shape[1] == 0:
+        raise ValueError("X must have at least one feature column, got shape (n, 0)")
+    return X, y
+
+
 def _check_inputs(
     X: object, y: object, learning_rates: object, batch_sizes: object, num_epochs: object, seed: object
 ) -> tuple[torch.Tensor, torch.Tensor, tuple[float, ...], tuple[int, ...], int, int]:
-    X, y = as_dataset(X, y)
+    X, y = _check_data(X, y)
     n = X.shape[0]
-    if X.shape[1] == 0:
-        raise ValueError("X must have at least one feature column, got shape (n, 0)")
     learning_rates = _check_grid("learning_rates", learning_rates, check_positive_float)
     batch_sizes = _check_grid(
         "batch_sizes", _default_batch_sizes(n) if batch_sizes is None else batch_sizes, check_positive_int
@@ -196,15 +226,20 @@ def _loss(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor) ->
     return float(half_mse(X.double() @ w.double().to(X.device) + b.double().to(X.device) - y.double()))
 
 
-def _path(result: SGDResult) -> torch.Tensor:
-    """The path of a run of the explorer (each is trained with ``track_path=True``)."""
-    if result.path is None:
-        raise ValueError("the SGD explorer draws runs trained with track_path=True")
-    return result.path
+def _least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """``(w..., b)`` of the least-squares fit (float64, on the CPU) and its loss."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a rank-deficient X still has a (minimum-norm) answer
+        w_best, b_best = fit_least_squares(X, y)
+    best = torch.cat([w_best.double().cpu(), b_best.double().reshape(1).cpu()])
+    return best, _loss(X, y, w_best, b_best)
 
 
-def _run(X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, num_epochs: int, seed: int) -> SGDFrame:
-    """One grid point: fit_sgd from a fresh generator, divergence reported by the frame, not a warning."""
+def _run(
+    X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, num_epochs: int, seed: int,
+    best: torch.Tensor, best_loss: float,
+) -> SGDRun:
+    """One grid point: fit_sgd from a fresh generator; a breakdown is reported by the run, not a warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = fit_sgd(
@@ -212,165 +247,193 @@ def _run(X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, num_epoch
             generator=torch.Generator().manual_seed(seed), track_path=True,
         )
     start = _path(result)[0]
-    return SGDFrame(lr, batch_size, result, _loss(X, y, start[:-1], start[-1]))
+    initial_loss = _loss(X, y, start[:-1], start[-1])
+    return SGDRun(lr, batch_size, num_epochs, result, initial_loss, best, best_loss, X.shape[0])
 
 
-class _FramePainter:
-    """One matplotlib figure (no pyplot: nothing is ever displayed inline) for every frame of a grid.
+def _path(result: SGDResult) -> torch.Tensor:
+    if result.path is None:
+        raise ValueError("the SGD explorer draws runs trained with track_path=True")
+    return result.path
 
-    Axis limits are fixed by the data and the common starting point, so frames line up
-    when the sliders move.  The static parts are rendered once as the background; each
-    frame clears the canvas to transparent and draws only its own artists.
+
+# ---- drawing one frame of the explorer -----------------------------------------------------------
+
+
+@contextmanager
+def _frame_style() -> Iterator[None]:
+    """Frame text at :data:`~d2lmini.sliders.MIN_FONT_PT`, whatever the notebook's own rcParams say."""
+    import matplotlib
+
+    with matplotlib.rc_context({"font.size": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT,
+                                "xtick.labelsize": MIN_FONT_PT, "ytick.labelsize": MIN_FONT_PT,
+                                "axes.labelsize": MIN_FONT_PT, "axes.titlesize": MIN_FONT_PT}):
+        yield
+
+
+def _path_names(d: int) -> tuple[str, str]:
+    """The two coordinates the path panel shows: (w, b) for one feature, else the first two weights."""
+    return ("w", "b") if d == 1 else ("w1", "w2")
+
+
+def _path_limits(start: torch.Tensor, best: torch.Tensor) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Axis limits of the path panel: the start and the star with a margin (the same for every frame of a grid)."""
+    corners = torch.stack([start[:2], best[:2]])
+    low, high = corners.min(0).values, corners.max(0).values
+    pad = float(torch.clamp(0.3 * (high - low).max(), min=0.5))
+    return (float(low[0]) - pad, float(high[0]) + pad), (float(low[1]) - pad, float(high[1]) + pad)
+
+
+def _loss_limits(start_loss: float, best_loss: float) -> tuple[float, float]:
+    floor = max(best_loss, 1e-9 * start_loss, 1e-30)  # exact data: a least-squares loss of 0
+    return floor / 30, max(start_loss, floor) * 100
+
+
+def sgd_run_alt(run: SGDRun) -> str:
+    """The alt text of a run's frame: its settings, final loss against least squares, diverged or not.
+
+    Examples
+    --------
+    >>> import torch
+    >>> g = torch.Generator().manual_seed(0)
+    >>> X = torch.randn(50, 1, generator=g)
+    >>> y = 2 * X[:, 0] + 1 + 0.1 * torch.randn(50, generator=g)
+    >>> (run,), = sgd_runs(X, y, learning_rates=[0.5], batch_sizes=[10])
+    >>> print(sgd_run_alt(run))
+    Learning rate 0.5, batch size 10, 3 epochs: the loss on all the data fell from 2.9 to 0.00503
+    (least squares reaches 0.00469); it did not diverge. The path of (w, b) ends at (1.97, 1.01);
+    the least-squares star is at (1.99, 1.01).
     """
-
-    def __init__(self, X: torch.Tensor, y: torch.Tensor, num_epochs: int, start: torch.Tensor) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a rank-deficient X still has a (minimum-norm) answer
-            w_best, b_best = fit_least_squares(X, y)
-        best = torch.cat([w_best.cpu(), b_best.reshape(1).cpu()]).double()
-        best_loss = _loss(X, y, w_best, b_best)
-        start_loss = _loss(X, y, start[:-1], start[-1])
-        start = start.double().cpu()
-        self.n = X.shape[0]
-
-        self.figure = Figure(figsize=_SIZE_INCHES, dpi=_DPI)
-        self.canvas = FigureCanvasAgg(self.figure)
-        loss_axes, path_axes = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
-        self.step_line = loss_axes.plot([], [], color=_STEP_COLOR, lw=0.8)[0]
-        self.epoch_line = loss_axes.plot([], [], "o-", color=_EPOCH_COLOR, ms=4)[0]
-        best_line = loss_axes.axhline(best_loss, color="k", ls="--", lw=1)
-        loss_axes.set_yscale("log")
-        floor = max(best_loss, 1e-9 * start_loss, 1e-30)  # exact data: a least-squares loss of 0
-        loss_axes.set_ylim(floor / 30, max(start_loss, floor) * 100)
-        loss_axes.set_xlim(0, num_epochs)
-        loss_axes.set(xlabel="epoch", ylabel="loss (log scale)")
-
-        self.path_line = path_axes.plot([], [], "-", color=_EPOCH_COLOR, lw=0.8, alpha=0.8)[0]
-        start_marker = path_axes.plot(start[0], start[1], "o", color="0.45", ms=6)[0]
-        self.end_marker = path_axes.plot([], [], "o", color=_EPOCH_COLOR, ms=6)[0]
-        best_marker = path_axes.plot(best[0], best[1], "*", color="k", ms=13)[0]
-        corners = torch.stack([start[:2], best[:2]])
-        low, high = corners.min(0).values, corners.max(0).values
-        pad = float(torch.clamp(0.3 * (high - low).max(), min=0.5))
-        path_axes.set_xlim(float(low[0]) - pad, float(high[0]) + pad)
-        path_axes.set_ylim(float(low[1]) - pad, float(high[1]) + pad)
-        one_feature = X.shape[1] == 1
-        path_axes.set(xlabel="w" if one_feature else "w₁", ylabel="b" if one_feature else "w₂")
-
-        legend = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.27), "ncols": 3, "fontsize": 8, "frameon": False}
-        loss_axes.legend(
-            [self.step_line, self.epoch_line, best_line], ["each minibatch", "all data", "least squares"], **legend
-        )
-        path_axes.legend([start_marker, self.end_marker, best_marker], ["start", "end", "least squares"], **legend)
-        for axes in (loss_axes, path_axes):
-            axes.grid(True, alpha=0.3)
-        self.title = self.figure.suptitle("loss after 1 epochs: 1", fontsize=10)
-        self.banner = self.figure.text(
-            0.5, 0.5, "", ha="center", va="center", fontsize=17, color=_ALARM_COLOR, weight="bold",
-            bbox={"facecolor": "white", "edgecolor": _ALARM_COLOR, "alpha": 0.9, "boxstyle": "round"},
-        )
-        for _ in range(3):  # the legends below the axes take a few passes to settle
-            self.figure.tight_layout()
-        # Drawn for each frame, in this order (later on top); the rest is the background.
-        self.dynamic = [
-            self.step_line, self.epoch_line, best_line, self.path_line,
-            start_marker, self.end_marker, best_marker, self.title, self.banner,
-        ]
-        for artist in self.dynamic:
-            artist.set_animated(True)  # left out of canvas.draw()
-        self.canvas.draw()
-        self.background = _encode_png(self.canvas, transparent=False)
-
-    def draw(self, frame: SGDFrame) -> SGDFrame:
-        """Return ``frame`` with its transparent PNG and the shared background."""
-        result = frame.result
-        steps = result.step_losses.double()
-        step_x = torch.arange(len(steps), dtype=torch.float64) / math.ceil(self.n / frame.batch_size)
-        finite = torch.isfinite(steps)
-        self.step_line.set_data(step_x[finite].numpy(), steps[finite].clamp(min=1e-30).numpy())
-        losses = torch.cat([torch.tensor([frame.initial_loss], dtype=torch.float64), result.epoch_losses.double()])
-        finite = torch.isfinite(losses)
-        self.epoch_line.set_data(torch.arange(len(losses))[finite].numpy(), losses[finite].numpy())
-        path = _path(result).double()
-        path = path[torch.isfinite(path).all(dim=1)]
-        self.path_line.set_data(path[:, 0].numpy(), path[:, 1].numpy())
-        self.end_marker.set_data(path[-1:, 0].numpy(), path[-1:, 1].numpy())
-
-        final = float(result.epoch_losses[-1])
-        epochs = len(result.epoch_losses)
-        # Short: the sliders' readouts name the learning rate and batch size, and every glyph
-        # costs bytes in each of the frames stored in the page.
-        self.title.set_text(f"loss after {epochs} epochs: {final:.3g}" if math.isfinite(final) else "")
-        self.banner.set_text(frame.message)
-        self.banner.set_visible(frame.diverged)
-
-        self.canvas.get_renderer().clear()  # transparent
-        for artist in self.dynamic:
-            (artist.axes or self.figure).draw_artist(artist)
-        return replace(frame, png=_encode_png(self.canvas, transparent=True), background=self.background)
+    d = run.least_squares.numel() - 1
+    head = f"Learning rate {run.lr:g}, batch size {run.batch_size}"
+    if run.batch_size >= run.examples:
+        head += " (the full batch)"
+    head += f", {run.num_epochs} epoch{'s' if run.num_epochs != 1 else ''}"
+    best = f"least squares reaches {run.least_squares_loss:.3g}"
+    epochs = len(run.result.epoch_losses)
+    if run.result.diverged:
+        body = (f"diverged: the loss left the floating-point range in epoch {epochs} and training stopped "
+                f"(it started at {run.initial_loss:.2g}; {best})")
+    elif run.loss_grew:
+        body = (f"diverging: the loss on all the data grew from {run.initial_loss:.2g} to {run.final_loss:.3g}, "
+                f"{run.final_loss / run.initial_loss:.2g} times as high; {best}")
+    else:
+        body = (f"the loss on all the data fell from {run.initial_loss:.2g} to {run.final_loss:.3g} "
+                f"({best}); it did not diverge")
+    a, b = _path_names(d)
+    path = _path(run.result).double()
+    finite = path[torch.isfinite(path).all(dim=1)]
+    (x_low, x_high), (y_low, y_high) = _path_limits(path[0], run.least_squares)
+    end, star = finite[-1], run.least_squares
+    if x_low <= end[0] <= x_high and y_low <= end[1] <= y_high:
+        where = f"ends at ({end[0]:.2f}, {end[1]:.2f})"
+    else:
+        where = "leaves the chart"
+    where = f"The path of ({a}, {b}) {where}; the least-squares star is at ({star[0]:.2f}, {star[1]:.2f})."
+    return f"{head}: {body}. {where}"
 
 
-def _encode_png(canvas: Any, *, transparent: bool) -> bytes:
-    from PIL import Image
+def draw_sgd_run(run: SGDRun) -> Frame:
+    """One frame of the explorer: the run's loss curves above the path of its parameters.
 
-    rgba = np.asarray(canvas.buffer_rgba())
-    image = Image.fromarray(rgba if transparent else np.ascontiguousarray(rgba[..., :3]))
-    out = io.BytesIO()
-    image.quantize(colors=_COLORS, method=Image.Quantize.FASTOCTREE).save(out, format="png", optimize=True)
-    return out.getvalue()
+    The top panel shows the loss of each minibatch (thin), the loss on all the data after each
+    epoch (dots) and the least-squares loss (dashed), on a log scale; the bottom panel the path
+    of the first two of ``(w..., b)`` from the start (circle) towards the least-squares answer
+    (star).  A run that diverged says so in dark red above the panels.  Axis limits depend
+    only on the data, the seed and ``num_epochs``, so the frames of a grid line up.
 
-
-@dataclass(frozen=True)
-class SGDExplorer:
-    """What :func:`sgd_explorer` returns: a widget, and handles on its parts.
-
-    Displaying it (the last line of a cell) shows ``widget``.
-
-    Attributes
-    ----------
-    widget : ipywidgets.VBox
-        Two rows (a name, then a slider) above the picture.
-    lr_slider, batch_slider : ipywidgets widgets
-        ``SelectionSlider`` over the grid; when live, a ``FloatLogSlider`` and a
-        ``SelectionSlider`` over many batch sizes.
-    frames : list of lists of SGDFrame
-        The grid; when live, the run on screen, as ``[[frame]]``.
-    background : ipywidgets.Image
-        The shared background, under the frames.
-    stack : ipywidgets.Stack or None
-        One child per learning rate, each a Stack of ``Image`` frames, one per batch
-        size; None when live or on ipywidgets 7, which has no ``Stack``.
-    links : tuple of ipywidgets.Link
-        The browser-side links from the sliders to the stacks; empty when ``stack`` is None.
-    image : ipywidgets.Image or None
-        The one frame on screen when ``stack`` is None: redrawn after each move when live,
-        else swapped by the kernel for the pre-computed frame of the sliders' grid point.
-        None when ``stack`` holds the frames.
+    Examples
+    --------
+    >>> import torch
+    >>> X = torch.randn(50, 1, generator=torch.Generator().manual_seed(0))
+    >>> (run,), = sgd_runs(X, 2 * X[:, 0] + 1, learning_rates=[0.5], batch_sizes=[10])
+    >>> frame = draw_sgd_run(run)
+    >>> frame.size, frame.alt == sgd_run_alt(run)
+    ((440, 490), True)
     """
+    if not isinstance(run, SGDRun):
+        raise TypeError(f"run must be an SGDRun (see sgd_runs), got {type(run).__name__}")
+    with _frame_style():
+        return _draw_sgd_run(run)
 
-    widget: Any
-    lr_slider: Any
-    batch_slider: Any
-    frames: list[list[SGDFrame]]
-    background: Any
-    stack: Any = None
-    links: tuple = ()
-    image: Any = None
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        if hasattr(self.widget, "_repr_mimebundle_"):  # ipywidgets 8
-            return self.widget._repr_mimebundle_(**kwargs)
-        # ipywidgets 7 widgets display themselves through _ipython_display_, which publishes this bundle.
-        text = repr(self.widget)
-        return {
-            "text/plain": text if len(text) <= 110 else text[:110] + "…",
-            "application/vnd.jupyter.widget-view+json": {
-                "version_major": 2, "version_minor": 0, "model_id": self.widget.model_id,
-            },
-        }
+def _draw_sgd_run(run: SGDRun) -> Frame:
+    result = run.result
+    path = _path(result).double()
+    start, best = path[0], run.least_squares
+    figure, (loss_axes, path_axes) = frame_figure(
+        _EXPLORER_HEIGHT_PX, nrows=2, gridspec_kw={"height_ratios": [1, 1.05], "hspace": 0.66, "top": 0.915,
+                                                   "bottom": 0.16, "left": 0.15, "right": 0.97},
+    )
+    steps_per_epoch = math.ceil(run.examples / run.batch_size)
+    steps = result.step_losses.double()
+    step_x = (torch.arange(len(steps), dtype=torch.float64) / steps_per_epoch).numpy()
+    finite = torch.isfinite(steps).numpy()
+    step_line = loss_axes.plot(step_x[finite], steps[finite].clamp(min=1e-30).numpy(), color=_SKY, lw=0.9)[0]
+    losses = torch.cat([torch.tensor([run.initial_loss], dtype=torch.float64), result.epoch_losses.double()])
+    finite = torch.isfinite(losses).numpy()
+    epoch_line = loss_axes.plot(np.arange(len(losses))[finite], losses.numpy()[finite], "o-", color=_BLUE, ms=5,
+                                lw=1.5)[0]
+    best_line = loss_axes.axhline(run.least_squares_loss, color="k", ls="--", lw=1.2)
+    loss_axes.set_yscale("log")
+    loss_axes.set_ylim(*_loss_limits(run.initial_loss, run.least_squares_loss))
+    loss_axes.set_xlim(0, run.num_epochs)
+    loss_axes.set_xticks(range(run.num_epochs + 1) if run.num_epochs <= 10 else loss_axes.get_xticks())
+    loss_axes.set(xlabel="epoch", ylabel="loss (log scale)")
+    below = {"loc": "upper center", "ncols": 3, "frameon": False, "handlelength": 1.6, "columnspacing": 1.0,
+             "borderaxespad": 0.0}
+    loss_axes.legend([step_line, epoch_line, best_line], ["each minibatch", "all data", "least squares"],
+                     bbox_to_anchor=(0.43, -0.31), **below)
+
+    finite_path = path[torch.isfinite(path).all(dim=1)]
+    path_axes.plot(finite_path[:, 0].numpy(), finite_path[:, 1].numpy(), "-", color=_BLUE, lw=1.0)
+    start_marker = path_axes.plot([float(start[0])], [float(start[1])], "o", color="0.35", ms=7)[0]
+    star = path_axes.plot([float(best[0])], [float(best[1])], "*", color="k", ms=15)[0]
+    end_marker = path_axes.plot(finite_path[-1:, 0].numpy(), finite_path[-1:, 1].numpy(), "o", color=_BLUE,
+                                ms=7, mfc="white", mew=2, zorder=4)[0]  # on the star when it gets there
+    x_limits, y_limits = _path_limits(start, best)
+    path_axes.set_xlim(*x_limits)
+    path_axes.set_ylim(*y_limits)
+    a, b = _path_names(best.numel() - 1)
+    path_axes.set(xlabel=a, ylabel=b)
+    path_axes.legend([start_marker, end_marker, star], ["start", "end", "least squares"],
+                     bbox_to_anchor=(0.43, -0.3), **below)
+    for axes in (loss_axes, path_axes):
+        axes.grid(True, alpha=0.35)
+    if run.verdict:
+        figure.text(0.5, 0.975, run.verdict, ha="center", va="top", color=_ALARM, weight="bold",
+                    fontsize=MIN_FONT_PT + 2)
+    else:
+        figure.text(0.5, 0.975, f"loss after {run.num_epochs} epochs: {run.final_loss:.3g}", ha="center",
+                    va="top", fontsize=MIN_FONT_PT + 1)
+    return to_frame(figure, sgd_run_alt(run))
+
+
+# ---- the explorer ---------------------------------------------------------------------------------
+
+
+def _live_range(values: Sequence[float]) -> list[float]:
+    """``values`` and the round numbers of the E24 series between the smallest and the largest of them.
+
+    E24 (1, 1.1, 1.2, 1.3, 1.5, ..., 9.1 per factor of ten) is close to 24 log-spaced steps per
+    decade made of two-digit numbers, so a reader can pick 0.2 or 0.3.  A round number within
+    3 % of one of ``values`` is left out: the two would look like one value on the slider.
+    """
+    low, high = values[0], values[-1]
+    fine = {
+        float(f"{m * 10.0 ** e:.2g}")
+        for e in range(math.floor(math.log10(low)), math.floor(math.log10(high)) + 1)
+        for m in _E24
+    }
+    fine = {v for v in fine if low <= v <= high and all(abs(math.log(v / g)) > 0.03 for g in values)}
+    return sorted(fine | set(values))
+
+
+def _live_batch_sizes(n: int, batch_sizes: Sequence[int]) -> list[int]:
+    """About 40 sizes, evenly spread on a log scale from 1 to n, plus the grid (less near-twins of it)."""
+    fine = {max(1, round(n ** (k / 40))) for k in range(41)}
+    fine = {v for v in fine if all(v == g or abs(math.log(v / g)) > 0.03 for g in batch_sizes)}
+    return sorted(fine | set(batch_sizes))
 
 
 def sgd_explorer(
@@ -382,179 +445,376 @@ def sgd_explorer(
     num_epochs: int = 3,
     seed: int = 0,
     live: bool = False,
-) -> SGDExplorer:
+) -> SliderFigure:
     """Sliders for the learning rate and the batch size, above the SGD run they give.
 
     Introduced in chapter 4, *Minibatch stochastic gradient descent*.
 
-    By default every grid point is trained now by :func:`sgd_frames` and drawn; the
-    sliders are ``jslink``-ed to nested ``Stack`` widgets of those frames.  The links
-    run in the browser, so the explorer behaves the same in a running notebook and on
-    a static web page without a kernel.  The frame for ``learning_rates[i]`` and
-    ``batch_sizes[j]`` carries the CSS classes ``sgd-frame`` and ``sgd-frame-{i}-{j}``.
-
-    ipywidgets 7 (Colab's front end) has no ``Stack``; there, detected by its absence,
-    the explorer shows one ``Image``, and the kernel sets its picture and its CSS classes
-    to those of the selected frame whenever a slider moves.  That needs a running kernel.
-
-    With ``live=True`` the sliders retrain on every move instead, for any learning rate
-    from the smallest to the largest of ``learning_rates`` and any batch size from 1 to
-    n.  That needs a running kernel: on a static page those sliders would do nothing.
+    Every grid point is trained by :func:`sgd_runs` and drawn by :func:`draw_sgd_run`; a
+    :func:`~d2lmini.sliders.slider_figure` shows the frames, so the sliders work on the static
+    website too.  With ``live=True`` the sliders retrain on every move instead (that needs a
+    running kernel), for a learning rate from a fine, nearly log-spaced range of round numbers
+    (24 per factor of ten) between the smallest and the largest of ``learning_rates`` and about forty batch sizes from 1 to n.
 
     Parameters
     ----------
     X : tensor, shape (n, d)
     y : tensor, shape (n,)
     learning_rates, batch_sizes, num_epochs, seed
-        As in :func:`sgd_frames`.
+        As in :func:`sgd_runs`.
     live : bool, default False
-        Retrain on every move instead of showing pre-computed frames.
+        Retrain on every move instead of showing frames drawn now.
 
     Returns
     -------
-    SGDExplorer
+    SliderFigure
         Display it to show the sliders and the picture.
 
     Examples
     --------
     >>> import torch
     >>> X = torch.randn(40, 1, generator=torch.Generator().manual_seed(0))
-    >>> explorer = sgd_explorer(X, 3 * X[:, 0] - 1, learning_rates=[0.1, 1.0], batch_sizes=[4, 40])
-    >>> explorer.lr_slider.options, explorer.batch_slider.options
-    ((('0.1', 0.1), ('1', 1.0)), (('4', 4), ('40 (all)', 40)))
-    >>> [[frame.diverged for frame in row] for row in explorer.frames]  # one frame per grid point
-    [[False, False], [False, False]]
+    >>> fig = sgd_explorer(X, 3 * X[:, 0] - 1, learning_rates=[0.1, 1.0], batch_sizes=[4, 40])
+    >>> [slider.options for slider in fig.sliders]
+    [(('0.1', 0.1), ('1', 1.0)), (('4', 4), ('40', 40))]
+    >>> sorted(fig.frames)  # one frame per grid point
+    [(0, 0), (0, 1), (1, 0), (1, 1)]
+    >>> fig.shown().alt.split(":")[0]
+    'Learning rate 0.1, batch size 4, 3 epochs'
     """
-    if not isinstance(live, bool):
-        raise TypeError(f"live must be True or False, got {type(live).__name__} {live!r}")
-    if live:
-        return _live_explorer(X, y, learning_rates, batch_sizes, num_epochs, seed)
-    import ipywidgets as widgets
-
-    frames = sgd_frames(
-        X, y, learning_rates=learning_rates, batch_sizes=batch_sizes, num_epochs=num_epochs, seed=seed
-    )
-    n = as_dataset(X, y)[0].shape[0]  # sgd_frames has checked them: a 2-D table of examples
-    lr_slider = _slider(
-        widgets.SelectionSlider, options=[(f"{row[0].lr:g}", row[0].lr) for row in frames]
-    )
-    batch_slider = _slider(
-        widgets.SelectionSlider, options=[_size_option(frame.batch_size, n) for frame in frames[0]]
-    )
-    lr_slider.index, batch_slider.index = (len(frames) - 1) // 2, (len(frames[0]) - 1) // 2
-    background = _background(widgets, frames[0][0].background)
-    controls = _controls(widgets, ("learning rate", lr_slider), ("batch size", batch_slider))
-    if not hasattr(widgets, "Stack"):  # ipywidgets 7: the kernel swaps the frames
-        image = _swapped_frames(widgets, frames, lr_slider, batch_slider)
-        box = widgets.VBox([*controls, _overlay(widgets, background, image)])
-        return SGDExplorer(box, lr_slider, batch_slider, frames, background, image=image)
-    flush = widgets.Layout(margin="0")  # one shared layout: frames sit exactly on the background
-    inner = [
-        widgets.Stack(
-            [
-                widgets.Image(value=f.png, format="png", layout=flush, _dom_classes=("sgd-frame", f"sgd-frame-{i}-{j}"))
-                for j, f in enumerate(row)
-            ],
-            selected_index=batch_slider.index,
-            layout=flush,
-        )
-        for i, row in enumerate(frames)
-    ]
-    stack = widgets.Stack(inner, selected_index=lr_slider.index, layout=_cell(widgets))
-    links = (widgets.jslink((lr_slider, "index"), (stack, "selected_index")),) + tuple(
-        widgets.jslink((batch_slider, "index"), (child, "selected_index")) for child in inner
-    )
-    box = widgets.VBox([*controls, _overlay(widgets, background, stack)])
-    return SGDExplorer(box, lr_slider, batch_slider, frames, background, stack=stack, links=links)
-
-
-def _swapped_frames(widgets: Any, frames: list[list[SGDFrame]], lr_slider: Any, batch_slider: Any) -> Any:
-    """One ``Image`` showing ``frames[lr_slider.index][batch_slider.index]``, updated by the kernel on every move."""
-    image = widgets.Image(format="png", layout=_cell(widgets))
-
-    def show(change: object = None) -> None:
-        i, j = lr_slider.index, batch_slider.index
-        image.value = frames[i][j].png
-        image._dom_classes = ("sgd-frame", f"sgd-frame-{i}-{j}")
-
-    show()
-    lr_slider.observe(show, names="index")
-    batch_slider.observe(show, names="index")
-    return image
-
-
-def _slider(kind: Any, **kwargs: Any) -> Any:
-    return kind(layout={"width": "380px", "max_width": "70%"}, **kwargs)
-
-
-def _controls(widgets: Any, *sliders: tuple[str, Any]) -> list[Any]:
-    """One row per slider: its name in an ``HTML`` widget, then the slider, whose readout shows the value.
-
-    Not the slider's own ``description``: the widget runtime typesets descriptions with the
-    MathJax 2 call ``MathJax.Hub.Queue``, which throws on a page that runs MathJax 3.
-    The names share one width, so the two tracks line up.
-    """
-    return [
-        widgets.HBox([widgets.HTML(name, layout={"width": "7em"}), slider], _dom_classes=("sgd-control",))
-        for name, slider in sliders
-    ]
-
-
-def _size_option(size: int, n: int) -> tuple[str, int]:
-    return (f"{size} (all)" if size == n else str(size), size)
-
-
-def _cell(widgets: Any) -> Any:
-    """Layout of a child of :func:`_overlay`: the grid's only cell, no margin."""
-    return widgets.Layout(grid_area="1 / 1", margin="0")
-
-
-def _background(widgets: Any, png: bytes) -> Any:
-    return widgets.Image(value=png, format="png", layout=_cell(widgets), _dom_classes=("sgd-background",))
-
-
-def _overlay(widgets: Any, background: Any, front: Any) -> Any:
-    """A grid of one cell holding both children: ``front`` (transparent) is drawn over ``background``."""
-    return widgets.GridBox([background, front], layout={"justify_items": "flex-start", "align_items": "flex-start"})
-
-
-def _live_explorer(
-    X: object, y: object, learning_rates: object, batch_sizes: object, num_epochs: object, seed: object
-) -> SGDExplorer:
-    """Sliders that retrain with fit_sgd and redraw on every move (needs a running kernel)."""
-    import ipywidgets as widgets
-
     X, y, learning_rates, batch_sizes, num_epochs, seed = _check_inputs(
         X, y, learning_rates, batch_sizes, num_epochs, seed
     )
-    n = X.shape[0]
-    low, high = math.log10(learning_rates[0]), math.log10(learning_rates[-1])
-    lr_slider = _slider(
-        widgets.FloatLogSlider, value=learning_rates[(len(learning_rates) - 1) // 2],
-        base=10, min=low, max=high if high > low else low + 1, step=0.05, readout_format=".3g",
-        continuous_update=False,
-    )
-    sizes = sorted({max(1, round(n ** (k / 24))) for k in range(25)} | set(batch_sizes))
-    batch_slider = _slider(
-        widgets.SelectionSlider, options=[_size_option(size, n) for size in sizes],
-        value=batch_sizes[(len(batch_sizes) - 1) // 2], continuous_update=False,
-    )
-    first = _run(X, y, float(lr_slider.value), int(batch_slider.value), num_epochs, seed)
-    painter = _FramePainter(X, y, num_epochs, _path(first.result)[0])
-    frames = [[painter.draw(first)]]
-    image = widgets.Image(value=frames[0][0].png, format="png", layout=_cell(widgets), _dom_classes=("sgd-frame",))
-    background = _background(widgets, painter.background)
-    status = widgets.HTML()
+    live = check_bool("live", live)
+    knobs = [
+        Knob("learning rate", learning_rates, live_values=_live_range(learning_rates), fmt="{:.3g}"),
+        Knob("batch size", batch_sizes, live_values=_live_batch_sizes(X.shape[0], batch_sizes), fmt="{:d}"),
+    ]
+    if not live:  # every grid point trained now, then drawn
+        grid = sgd_runs(X, y, learning_rates=learning_rates, batch_sizes=batch_sizes, num_epochs=num_epochs,
+                        seed=seed)
+        runs = {(run.lr, run.batch_size): run for row in grid for run in row}
+        return slider_figure(lambda lr, size: draw_sgd_run(runs[lr, size]), knobs)
+    best, best_loss = _least_squares(X, y)
 
-    def redraw(change: object = None) -> None:
-        began = time.perf_counter()
-        frame = painter.draw(_run(X, y, float(lr_slider.value), int(batch_slider.value), num_epochs, seed))
-        image.value = frame.png
-        frames[0] = [frame]
-        status.value = f"<small>retrained and redrawn in {time.perf_counter() - began:.2f} s</small>"
+    def draw(lr: float, size: int) -> Frame:
+        return draw_sgd_run(_run(X, y, float(lr), int(size), num_epochs, seed, best, best_loss))
 
-    lr_slider.observe(redraw, names="value")
-    batch_slider.observe(redraw, names="value")
-    controls = _controls(widgets, ("learning rate", lr_slider), ("batch size", batch_slider))
-    box = widgets.VBox([*controls, _overlay(widgets, background, image), status])
-    return SGDExplorer(box, lr_slider, batch_slider, frames, background, image=image)
+    return slider_figure(draw, knobs, live=True)
+
+
+# ---- computing: loss against seconds --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimedRun:
+    """One run of :func:`timed_runs`: the loss on all the data after every update, and what an update costs.
+
+    Attributes
+    ----------
+    lr : float
+    batch_size : int
+    seconds_per_update : float
+        Measured elsewhere (see :func:`sgd_time_explorer`); the time axis is ``updates * seconds_per_update``.
+    losses : ndarray, shape (updates run + 1,)
+        Loss on all the data (half the mean squared residual, float64) at the start and after every
+        update, computed afterwards from the run's recorded path: that arithmetic is not timed.
+    broke_down : bool
+        ``fit_sgd`` stopped a run whose loss or parameters left the floating-point range (its
+        ``result.diverged``); ``losses`` then ends at the last finite parameters.
+    """
+
+    lr: float
+    batch_size: int
+    seconds_per_update: float
+    losses: np.ndarray
+    broke_down: bool
+
+    @property
+    def seconds(self) -> np.ndarray:
+        """Seconds of training at each entry of ``losses``: ``0, s, 2s, ...`` for ``s = seconds_per_update``."""
+        return np.arange(len(self.losses)) * self.seconds_per_update
+
+    def updates_to(self, target: float) -> int | None:
+        """The first update after which the loss is below ``target`` (0: already at the start); None if never."""
+        below = np.flatnonzero(self.losses < target)
+        return int(below[0]) if below.size else None
+
+
+def _check_seconds(seconds_per_update: object) -> dict[int, float]:
+    if not isinstance(seconds_per_update, Mapping) or not 1 <= len(seconds_per_update) <= len(_BATCH_STYLES):
+        raise TypeError(
+            f"seconds_per_update must be a dict from 1 to {len(_BATCH_STYLES)} batch sizes to the measured seconds "
+            f"per update, such as {{1: 3e-05, 32: 4e-05}}, got {seconds_per_update!r}"
+        )
+    checked = {}
+    for size, seconds in seconds_per_update.items():
+        size = check_positive_int(f"seconds_per_update key {size!r}", size)
+        checked[size] = check_positive_float(f"seconds_per_update[{size}]", seconds)
+    return dict(sorted(checked.items()))
+
+
+def timed_runs(
+    X: TensorLike,
+    y: TensorLike,
+    seconds_per_update: Mapping[int, float],
+    *,
+    learning_rates: Sequence[float] = DEFAULT_TIME_LEARNING_RATES,
+    updates: int = 2000,
+    seed: int = 0,
+) -> list[list[TimedRun]]:
+    """Run :func:`~d2lmini.fit_sgd` for ``updates`` updates at every learning rate and batch size.
+
+    Each run starts from ``torch.Generator().manual_seed(seed)`` and records its path; the loss
+    on all the data after every update is computed from that path afterwards.  Nothing is timed
+    here: each run's time axis is its update count times the measured ``seconds_per_update``.
+
+    Parameters
+    ----------
+    X : tensor, shape (n, d)
+    y : tensor, shape (n,)
+    seconds_per_update : dict from batch size to seconds
+        One to five batch sizes (each at most n) and the seconds one update of that size takes.
+    learning_rates : sequence of float, strictly increasing
+        Default ``(0.003, 0.01, 0.03, 0.1, 0.3)``; at most 16 values.
+    updates : int, default 2000
+        Updates per run, the same for every batch size (at most 100 000).
+    seed : int, default 0
+
+    Returns
+    -------
+    list of lists of TimedRun
+        ``runs[i][j]``: ``learning_rates[i]`` and the j-th smallest batch size.
+
+    Examples
+    --------
+    >>> import torch
+    >>> X = torch.randn(100, 1, generator=torch.Generator().manual_seed(0))
+    >>> (small, large), = timed_runs(X, 2 * X[:, 0], {1: 2e-5, 100: 5e-5}, learning_rates=[0.1], updates=50)
+    >>> len(small.losses), bool(small.seconds[-1] == 50 * 2e-5), large.updates_to(0.01) is not None
+    (51, True, True)
+    """
+    X, y = _check_data(X, y)
+    seconds = _check_seconds(seconds_per_update)
+    learning_rates = _check_grid("learning_rates", learning_rates, check_positive_float)
+    updates = check_positive_int("updates", updates)
+    if updates > 100_000:
+        raise ValueError(f"updates must be at most 100000, got {updates}")
+    seed = check_int("seed", seed)
+    if max(seconds) > X.shape[0]:
+        raise ValueError(f"the batch sizes of seconds_per_update must not exceed the number of examples "
+                         f"({X.shape[0]}), got {max(seconds)}")
+    return [[_timed_run(X, y, lr, size, s, updates, seed) for size, s in seconds.items()] for lr in learning_rates]
+
+
+def _timed_run(X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, seconds_per_update: float,
+               updates: int, seed: int) -> TimedRun:
+    num_epochs = math.ceil(updates / math.ceil(X.shape[0] / batch_size))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = fit_sgd(X, y, lr=lr, batch_size=batch_size, num_epochs=num_epochs,
+                         generator=torch.Generator().manual_seed(seed), track_path=True)
+    path = _path(result)[: updates + 1].double()
+    path = path[: int(torch.isfinite(path).all(dim=1).cumprod(0).sum())]  # up to the last finite parameters
+    X64, y64 = X.double(), y.double()
+    losses = torch.cat([
+        (0.5 * ((X64 @ chunk[:, :-1].T.to(X.device) + chunk[:, -1].to(X.device) - y64[:, None]) ** 2).mean(0)).cpu()
+        for chunk in path.split(256)  # (n, 256) residuals at a time: memory stays small for large n
+    ])
+    broke_down = result.diverged and len(path) <= updates
+    return TimedRun(lr, batch_size, seconds_per_update, losses.numpy(), broke_down)
+
+
+# ---- drawing one frame of loss against seconds ----------------------------------------------------
+
+
+def timed_runs_alt(runs: Sequence[TimedRun], target: float) -> str:
+    """The alt text of a frame of :func:`sgd_time_explorer`: when each batch size first gets below ``target``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> runs = [TimedRun(0.1, 1, 1e-5, np.array([4.0, 2.0, 0.5]), False),
+    ...         TimedRun(0.1, 8, 3e-5, np.array([4.0, 0.8, 0.2]), False)]
+    >>> print(timed_runs_alt(runs, 1.0))
+    Learning rate 0.1, target loss 1: batch size 1 first gets below it after 2 updates, 20 µs; batch size 8 after 1 update, 30 µs. First: batch size 1.
+    """
+    parts, reached = [], []
+    for k, run in enumerate(runs):
+        steps = run.updates_to(target)
+        name = f"batch size {run.batch_size}"
+        if steps is None:
+            end = f"the loss stopped at {run.losses[-1]:.3g}" if len(run.losses) else "no loss"
+            why = "it broke down" if run.broke_down else end
+            parts.append(f"{name} never does in {len(run.losses) - 1} updates ({why})")
+            continue
+        seconds = steps * run.seconds_per_update
+        reached.append((seconds, run.batch_size))
+        when = f"after {steps} update{'' if steps == 1 else 's'}, {format_seconds(seconds)}"
+        if not run.losses[-1] < target:
+            when += f", but ends above it at {run.losses[-1]:.3g}"
+        parts.append(f"{name} first gets below it {when}" if k == 0 else f"{name} {when}")
+    head = f"Learning rate {runs[0].lr:g}, target loss {target:g}: "
+    if not reached:
+        verdict = "No batch size reaches it."
+    else:
+        verdict = f"First: batch size {min(reached)[1]}."
+    return head + "; ".join(parts) + ". " + verdict
+
+
+def draw_timed_runs(runs: Sequence[TimedRun], target: float) -> Frame:
+    """One frame of :func:`sgd_time_explorer`: loss on all the data against seconds, one curve per batch size.
+
+    Both axes are logarithmic; the thin grey line is ``target`` and a marker on each curve shows
+    where it first gets below it.  The title names the batch size that gets there first.
+
+    Examples
+    --------
+    >>> import torch
+    >>> X = torch.randn(100, 1, generator=torch.Generator().manual_seed(0))
+    >>> (row,) = timed_runs(X, 2 * X[:, 0], {1: 2e-5, 100: 5e-5}, learning_rates=[0.1], updates=50)
+    >>> draw_timed_runs(row, 0.01).size
+    (440, 360)
+    """
+    if isinstance(runs, TimedRun) or not isinstance(runs, Sequence) or not runs \
+            or not all(isinstance(run, TimedRun) for run in runs):
+        raise TypeError(f"runs must be a non-empty list of TimedRun (a row of timed_runs), got {runs!r}")
+    if len(runs) > len(_BATCH_STYLES):
+        raise ValueError(f"runs holds {len(runs)} batch sizes; a frame tells at most {len(_BATCH_STYLES)} apart")
+    target = check_positive_float("target", target)
+    with _frame_style():
+        return _draw_timed_runs(runs, target)
+
+
+def _draw_timed_runs(runs: Sequence[TimedRun], target: float) -> Frame:
+    figure, axes = frame_figure(360, gridspec_kw={"top": 0.86, "bottom": 0.3, "left": 0.15, "right": 0.96})
+    first_seconds = min(run.seconds_per_update for run in runs)
+    last_seconds = max(run.seconds[-1] for run in runs if len(run.losses) > 1) if any(
+        len(run.losses) > 1 for run in runs) else 1.0
+    start_loss = max(float(run.losses[0]) for run in runs)
+    floor = min(float(np.nanmin(run.losses)) for run in runs)
+    low = max(min(floor, target) / 3, 1e-12 * start_loss, 1e-30)
+    handles, labels, reached = [], [], []
+    for run, (color, style, marker) in zip(runs, _BATCH_STYLES):
+        seconds, losses = run.seconds[1:], run.losses[1:]
+        (line,) = axes.plot(seconds, np.clip(losses, low, None), color=color, ls=style, lw=1.6)
+        steps = run.updates_to(target)
+        if steps is not None and steps > 0:
+            axes.plot([steps * run.seconds_per_update], [run.losses[steps]], marker, color=color, ms=8,
+                      mec="white", mew=1.0, zorder=5)
+            reached.append((steps * run.seconds_per_update, run.batch_size))
+        handles.append(line)
+        labels.append(f"batch {run.batch_size}")
+    axes.axhline(target, color="0.4", lw=1.0, zorder=1)
+    axes.set(xscale="log", yscale="log", xlabel="seconds of training (measured time per update × updates)",
+             ylabel="loss on all data")
+    axes.xaxis.label.set_fontsize(MIN_FONT_PT)
+    axes.set_xlim(first_seconds / 1.5, last_seconds * 1.5)
+    axes.set_ylim(low, start_loss * 3)
+    axes.grid(True, alpha=0.35)
+    axes.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.45, -0.33), ncols=len(runs), frameon=False,
+                handlelength=2.2, columnspacing=1.0, borderaxespad=0.0)
+    if reached:
+        when, size = min(reached)
+        title = f"first below {target:g}: batch {size}, after {format_seconds(when)}"
+    else:
+        title = f"no batch size gets below {target:g}"
+    figure.text(0.5, 0.975, title, ha="center", va="top", fontsize=MIN_FONT_PT + 1)
+    return to_frame(figure, timed_runs_alt(runs, target))
+
+
+# ---- the figure -----------------------------------------------------------------------------------
+
+
+def _nice(value: float) -> float:
+    """``value`` to two significant digits."""
+    return float(f"{value:.2g}")
+
+
+def sgd_time_explorer(
+    X: TensorLike,
+    y: TensorLike,
+    seconds_per_update: Mapping[int, float],
+    *,
+    learning_rates: Sequence[float] = DEFAULT_TIME_LEARNING_RATES,
+    targets: Sequence[float] | None = None,
+    updates: int = 2000,
+    seed: int = 0,
+    live: bool = False,
+) -> SliderFigure:
+    """Loss against seconds of training for several batch sizes, with sliders for the learning rate and a target loss.
+
+    Introduced in chapter 4, *Minibatch stochastic gradient descent*.
+
+    The curves come from :func:`timed_runs`: the loss on all the data after every update, with
+    ``updates`` updates per batch size.  The seconds are not measured here: pass the seconds
+    one update of each batch size takes, measured once (for instance with
+    :func:`~d2lmini.benchmark`), and each curve's time axis is its update count times that
+    number.  So the frames are the same for the same measurements.  The frame marks where each
+    batch size first gets below the target loss and names the one that gets there first.
+
+    Parameters
+    ----------
+    X : tensor, shape (n, d)
+    y : tensor, shape (n,)
+    seconds_per_update : dict from batch size to seconds
+        One to five batch sizes, each at most n, and the measured seconds of one update.
+    learning_rates : sequence of float, strictly increasing
+        Default ``(0.003, 0.01, 0.03, 0.1, 0.3)``.
+    targets : sequence of float, strictly increasing, optional
+        Target losses; default 1.2, 2, 5, 20 and 200 times the least-squares loss, to two
+        significant digits.
+    updates : int, default 2000
+    seed : int, default 0
+    live : bool, default False
+        Retrain and redraw on every move (needs a running kernel), over a fine, nearly log-spaced
+        range of round learning rates and targets (24 per factor of ten) between the smallest and
+        the largest given.
+
+    Returns
+    -------
+    SliderFigure
+
+    Examples
+    --------
+    >>> import torch
+    >>> X = torch.randn(100, 1, generator=torch.Generator().manual_seed(0))
+    >>> fig = sgd_time_explorer(X, 2 * X[:, 0], {1: 2e-5, 100: 5e-5}, learning_rates=[0.1, 0.3],
+    ...                       targets=[0.01, 0.1], updates=50)
+    >>> [knob.name for knob in fig.knobs], len(fig.frames)
+    (['learning rate', 'target loss'], 4)
+    """
+    X, y = _check_data(X, y)
+    seconds = _check_seconds(seconds_per_update)
+    learning_rates = _check_grid("learning_rates", learning_rates, check_positive_float)
+    live = check_bool("live", live)
+    if targets is None:
+        _, best_loss = _least_squares(X, y)
+        if not best_loss > 0:
+            raise ValueError("the data are fitted exactly (least-squares loss 0): pass targets")
+        targets = sorted({_nice(best_loss * factor) for factor in _TARGET_FACTORS})
+    targets = _check_grid("targets", targets, check_positive_float)
+    if len(learning_rates) * len(targets) > MAX_FRAMES:
+        raise ValueError(
+            f"the grid has {len(learning_rates)} x {len(targets)} frames, more than {MAX_FRAMES}; "
+            "every frame is stored in the page, so choose fewer values"
+        )
+    updates = check_positive_int("updates", updates)
+    rows: dict[float, list[TimedRun]] = {}
+
+    def row(lr: float) -> list[TimedRun]:
+        if lr not in rows:
+            if len(rows) >= MAX_FRAMES:  # a long live session keeps only the latest runs
+                rows.clear()
+            (rows[lr],) = timed_runs(X, y, seconds, learning_rates=[lr], updates=updates, seed=seed)
+        return rows[lr]
+
+    if not live:
+        for lr, runs in zip(learning_rates, timed_runs(X, y, seconds, learning_rates=learning_rates,
+                                                      updates=updates, seed=seed)):
+            rows[lr] = runs
+    knobs = [
+        Knob("learning rate", learning_rates, live_values=_live_range(learning_rates), fmt="{:.3g}"),
+        Knob("target loss", targets, live_values=_live_range(targets), fmt="{:.3g}"),
+    ]
+    return slider_figure(lambda lr, target: draw_timed_runs(row(float(lr)), float(target)), knobs, live=live)

@@ -1,4 +1,4 @@
-"""The SGD explorer in a live kernel, in two real Jupyter front ends, in headless Chromium.
+"""The SGD explorer (a d2lmini.sliders figure) in a live kernel, in two real Jupyter front ends, in headless Chromium.
 
 The static-site test (``test_widgets_browser.py``) has no kernel; this one has nothing but the
 kernel: outputs and stored widget state are stripped from a temporary copy of the SGD chapter,
@@ -15,8 +15,9 @@ holding a copy of the chapter up to and including the explorer's cell, plus a pr
 in Debian's Chromium with every host but 127.0.0.1
 blocked (``tools/browser.py``), run all cells from the menu, wait for the explorer, then move
 each slider with the keyboard (focus the handle, press an arrow key) and check that the readout
-and the picture (the bytes of every image shown) change, and that the opposite key brings back
-the same picture.  No cell may fail, the probe cell appended to the copy must show the kernel ran
+and the picture (the bytes of the frame shown) change, that the frame shown is the one of the
+sliders' grid point (its class ``d2l-frame-{i}-{j}``) and its alt text names the readouts' values,
+and that the opposite key brings back the same picture.  No cell may fail, the probe cell appended to the copy must show the kernel ran
 in that environment with that ipywidgets and with d2lmini installed from this checkout, and the
 page must log no console error, page error or failed request, and ask no other host for anything
 (the allow-list below names the known, harmless front-end noise).  Then the server is shut down.
@@ -147,7 +148,8 @@ def d2lmini_install(tmp_path_factory) -> Path:
     target = base / "site"
     run(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
         "--target", target, source)
-    assert (target / "d2lmini" / "widgets.py").read_bytes() == (ROOT / "d2lmini" / "widgets.py").read_bytes()
+    for module in ("sliders.py", "sgd_figures.py"):
+        assert (target / "d2lmini" / module).read_bytes() == (ROOT / "d2lmini" / module).read_bytes()
     return target
 
 
@@ -276,19 +278,18 @@ LAB4_READY = """() => {
   return !!kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected';
 }"""
 
-#: The explorer: the box holding the two slider rows (``sgd-control``) and the picture.
+#: The explorer: the engine's box (``d2l-slider-figure``) holding two slider rows (``d2l-control``) and the frame.
 EXPLORER = """() => {
-  const rows = [...document.querySelectorAll('.sgd-control')];
-  if (rows.length !== 2) return null;
-  const box = rows[0].parentElement;
-  return box.contains(rows[1]) ? box : null;
+  const box = document.querySelector('.d2l-slider-figure');
+  return box && box.querySelectorAll('.d2l-control').length === 2 ? box : null;
 }"""
-READOUTS = """() => Object.fromEntries([...document.querySelectorAll('.sgd-control')].map((row) => [
-  row.querySelector('.widget-html-content, .widget-html').textContent.trim(),
+READOUTS = """() => Object.fromEntries([...document.querySelector('.d2l-slider-figure')
+  .querySelectorAll('.d2l-control')].map((row) => [
+  row.querySelector('.d2l-knob-name .widget-html-content, .d2l-knob-name').textContent.trim(),
   row.querySelector('.widget-readout').textContent.trim()]))"""
-#: Every image of the explorer that is on screen, its bytes (base64) and its box, in page order.
+#: Every image of the explorer that is on screen, its bytes (base64), classes, alt text and box, in page order.
 PICTURE = """async () => {
-  const box = document.querySelector('.sgd-control').parentElement;
+  const box = document.querySelector('.d2l-slider-figure');
   const out = [];
   for (const img of box.querySelectorAll('img')) {
     const rect = img.getBoundingClientRect(), src = img.src, natural = img.naturalWidth;
@@ -300,25 +301,45 @@ PICTURE = """async () => {
     if (img.src !== src) return null;  // replaced while it was being read: look again
     let text = '';
     for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
-    out.push({png: btoa(text), classes: [...img.classList], natural,
+    out.push({png: btoa(text), classes: [...img.classList], alt: img.alt, natural,
               box: [rect.x, rect.y, rect.width, rect.height]});
   }
   return out;
 }"""
 
 
-def picture(page) -> tuple[bytes, ...]:
-    """The bytes of every image of the explorer on screen (background and frame), in page order."""
+FRAME_CLASS = re.compile(r"^d2l-frame-(\d+)-(\d+)$")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The one frame the explorer shows: its bytes, its grid point (from its class) and its alt text."""
+
+    png: bytes
+    index: tuple[int, int]
+    alt: str
+
+
+def picture(page) -> Shown:
+    """The frame of the explorer on screen: exactly one image, an ``img.d2l-frame`` of a grid point."""
     for _ in range(50):
         images = page.evaluate(PICTURE)
         if images is not None:
             break
         time.sleep(0.1)
     assert images is not None, "the explorer's images did not settle (loading, or replaced) within 5 s"
-    assert images, "the explorer shows no image"
-    for image in images:
-        assert image["natural"] > 0 and image["box"][2] > 300 and image["box"][3] > 100, image["classes"]
-    return tuple(base64.b64decode(image["png"]) for image in images)
+    assert len(images) == 1, f"the explorer must show exactly one frame, got {[i['classes'] for i in images]}"
+    (image,) = images
+    assert image["natural"] > 0 and image["box"][2] > 300 and image["box"][3] > 100, image["classes"]
+    assert "d2l-frame" in image["classes"], image["classes"]
+    (index,) = [tuple(map(int, m.groups())) for m in map(FRAME_CLASS.match, image["classes"]) if m]
+    return Shown(base64.b64decode(image["png"]), index, image["alt"])
+
+
+def check_alt(shown: Shown, readouts: dict) -> None:
+    """The frame's alt text names the values the readouts show."""
+    expected = f"Learning rate {readouts['learning rate']}, batch size {readouts['batch size']}"
+    assert shown.alt.startswith(expected), (shown.alt, readouts)
 
 
 def run_all(page, front_end: FrontEnd) -> None:
@@ -353,10 +374,10 @@ def wait_for_cells(page, front_end: FrontEnd, code_cells: int) -> list[dict]:
 
 def handle(page, slider: str):
     """The slider's handle: noUiSlider's in ipywidgets 8, jQuery UI's in ipywidgets 7."""
-    return page.locator(".sgd-control", has_text=slider).locator(".noUi-handle, .ui-slider-handle")
+    return page.locator(".d2l-control", has_text=slider).locator(".noUi-handle, .ui-slider-handle")
 
 
-def move(page, slider: str, key: str, before: tuple[bytes, ...]) -> tuple[dict, tuple[bytes, ...]]:
+def move(page, slider: str, key: str, before: Shown) -> tuple[dict, Shown]:
     """Focus the slider's handle, press ``key``; wait until the picture changes. Returns readouts, picture."""
     target = handle(page, slider)
     assert target.count() == 1, f"expected one handle on the {slider} slider"
@@ -433,22 +454,28 @@ def test_explorer_runs_live(name, browser, d2lmini_install, tmp_path):
 
             page.wait_for_function(EXPLORER, timeout=30_000)
             page.wait_for_function(
-                "() => [...document.querySelector('.sgd-control').parentElement.querySelectorAll('img')]"
+                "() => [...document.querySelector('.d2l-slider-figure').querySelectorAll('img.d2l-frame')]"
                 ".some((img) => img.complete && img.naturalWidth > 0)",
                 timeout=30_000,
             )
             start_readouts, start_picture = page.evaluate(READOUTS), picture(page)
             assert set(start_readouts) == {"learning rate", "batch size"}
+            check_alt(start_picture, start_readouts)
             snapshot(page, f"{name}-start")
 
-            # Each slider: one step up changes its readout (only its own) and the picture; one step
-            # down restores both exactly; then up again, so the next slider starts from a new point.
+            # Each slider: one step up changes its readout (only its own), the picture and its grid
+            # point (only its own index); one step down restores both exactly; then up again, so the
+            # next slider starts from a new point.
             readouts, shown = start_readouts, start_picture
-            for slider in ("learning rate", "batch size"):
+            for axis, slider in enumerate(("learning rate", "batch size")):
                 moved, changed = move(page, slider, "ArrowRight", shown)
                 assert moved[slider] != readouts[slider], f"the {slider} readout did not change"
                 others = {k: v for k, v in moved.items() if k != slider}
                 assert others == {k: v for k, v in readouts.items() if k != slider}
+                step = [0, 0]
+                step[axis] = 1
+                assert changed.index == (shown.index[0] + step[0], shown.index[1] + step[1]), (shown, changed)
+                check_alt(changed, moved)
                 snapshot(page, f"{name}-{slider.replace(' ', '-')}-up")
                 back, restored = move(page, slider, "ArrowLeft", changed)
                 assert back == readouts, f"ArrowLeft must undo ArrowRight on the {slider} slider"

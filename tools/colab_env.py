@@ -11,7 +11,7 @@ pins, else it is built again.  d2lmini is left out of that
 comparison and never uninstalled here: tests/test_bootstrap.py installs and uninstalls it, and
 may be running a chapter in another process at the time.
 
-``tests/test_bootstrap.py`` and ``tests/test_widgets.py`` call :func:`ensure`; from the shell,
+``tests/test_bootstrap.py`` and ``tests/test_sgd_figures.py`` call :func:`ensure`; from the shell,
 ``python tools/colab_env.py`` prints the environment's Python, building it first if needed, and
 ``--pytest`` also prints a folder that puts pytest on that Python's ``PYTHONPATH`` without
 installing anything into the environment itself.
