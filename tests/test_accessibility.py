@@ -1,9 +1,11 @@
 """axe-core finds no critical or serious accessibility violation on any page of the built site.
 
 Every page is checked in the theme's light and dark mode, at desktop (1280 px) and phone
-(390 px) width, with axe-core pinned in package.json (``tools/audit_axe.py``). Minor and
-moderate findings are reported by ``make audit`` (benchmarks/AUDIT.md); the README says which
-are left and why.
+(390 px) width, with axe-core pinned in package.json (``tools/audit_axe.py``), its interactive
+figures rendered and their sliders named (``show_widgets`` waits for the widget runtime's
+ready mark; ``tests/test_widgets_browser.py`` also runs axe inside the widgets after moving
+every slider). Minor and moderate findings are reported by ``make audit`` (benchmarks/AUDIT.md);
+the README says which are left and why.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Headless Chromium for the built site: serve it on 127.0.0.1, open pages with every other host blocked.
 
-Shared by the browser tests (``tests/conftest.py``) and the site benchmark (``benchmarks/site.py``)::
+Shared by the browser tests (``tests/conftest.py``) and the site benchmark (``benchmarks/book.py``)::
 
     with serve(Path("_build/html")) as url, chromium() as browser:
         page, log = open_page(browser, url + "index.html")
@@ -208,13 +208,16 @@ WIDGET_VIEW = "script[type='application/vnd.jupyter.widget-view+json']"
 
 def show_widgets(page: Any, *, timeout_ms: int = 15000) -> int:
     """Scroll each saved widget into view so the site's loader fetches the runtime; wait until
-    every one is rendered, scroll back to the top, and return how many there are (0: none)."""
+    every one is rendered and its controls are named, scroll back to the top, and return how many
+    there are (0: none)."""
     views = page.locator(WIDGET_VIEW).count() if page.locator(WIDGET_STATE).count() else 0
     if views == 0:
         return 0
     page.evaluate(f"document.querySelector(\"{WIDGET_VIEW}\").parentElement.scrollIntoView()")
+    # The runtime marks a widget's area ready once its views are built and its controls named.
     page.wait_for_function(
-        f"document.querySelectorAll('.widget-subarea > .jupyter-widgets').length >= {views}", timeout=timeout_ms
+        f"document.querySelectorAll('.widget-subarea[data-widgets-ready] > .jupyter-widgets').length >= {views}",
+        timeout=timeout_ms,
     )
     page.evaluate("window.scrollTo(0, 0)")
     return views

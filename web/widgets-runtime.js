@@ -3,28 +3,56 @@
 //
 // It replaces @jupyter-widgets/html-manager's embed-amd.js (3.6 MB with RequireJS, both the
 // ipywidgets 7 and 8 controls, the Output widget's JupyterLab renderers, an icon font and a JSON
-// schema validator) by the same pieces from the same pinned npm packages, holding only the
-// controls a course page can show: boxes, HTML/Label, Image, sliders, Stack/Tab/Accordion,
-// jslink/jsdlink and their Layout/Style models. tools/vendor_web_assets.py bundles it with the
+// schema validator) by the same pieces from the same pinned npm packages, holding only what the
+// course's slider figures (d2lmini/sliders.py) are made of: VBox/HBox, HTML, SelectionSlider,
+// Stack and jslink, with their Layout/Style models. tools/vendor_web_assets.py bundles it with the
 // pinned esbuild into _extra/widgets/widgets.js; the page loads it with `defer`, so it never
 // blocks first paint, and only pages that saved widget state load it (myst-nb adds it there).
+//
+// Accessibility the stock views leave out, added here (tests/test_widgets_browser.py checks it):
+// a slider's handle is named after its knob (the row's .d2l-knob-name), announces the option's
+// label ("0.3", via aria-valuetext) rather than its index, and its readout is plain text, not an
+// editable field. Focus ring, sizes and dark mode are in web/widgets.css.
 //
 // A model class the bundle lacks is reported on the console and shown as an error box in place
 // of the widget; every other widget on the page still renders.
 
 import { ManagerBase } from '@jupyter-widgets/base-manager';
 import * as base from '@jupyter-widgets/base';
-import * as box from '@jupyter-widgets/controls/lib/widget_box';
-import * as core from '@jupyter-widgets/controls/lib/widget_core';
-import * as description from '@jupyter-widgets/controls/lib/widget_description';
-import * as floats from '@jupyter-widgets/controls/lib/widget_float';
-import * as image from '@jupyter-widgets/controls/lib/widget_image';
-import * as ints from '@jupyter-widgets/controls/lib/widget_int';
-import * as link from '@jupyter-widgets/controls/lib/widget_link';
-import * as selection from '@jupyter-widgets/controls/lib/widget_selection';
-import * as containers from '@jupyter-widgets/controls/lib/widget_selectioncontainer';
-import * as strings from '@jupyter-widgets/controls/lib/widget_string';
+import {
+  BoxModel, BoxView, HBoxModel, HBoxView, VBoxModel, VBoxView,
+} from '@jupyter-widgets/controls/lib/widget_box';
+import { DescriptionStyleModel } from '@jupyter-widgets/controls/lib/widget_description';
+import { SliderStyleModel } from '@jupyter-widgets/controls/lib/widget_int';
+import { LinkModel } from '@jupyter-widgets/controls/lib/widget_link';
+import { SelectionSliderModel, SelectionSliderView } from '@jupyter-widgets/controls/lib/widget_selection';
+import { StackModel, StackView } from '@jupyter-widgets/controls/lib/widget_selectioncontainer';
+import { HTMLModel, HTMLStyleModel, HTMLView } from '@jupyter-widgets/controls/lib/widget_string';
 import { Widget } from '@lumino/widgets';
+
+// A SelectionSlider whose handle announces the option's label and whose readout is plain text.
+// ipywidgets 8 makes the readout contentEditable on every update() (typing into it changes
+// nothing but the text), and noUiSlider's aria-valuetext is the option's index ("2").
+class SelectionSliderTextView extends SelectionSliderView {
+  createSlider() {
+    super.createSlider();
+    // noUiSlider calls 'update' listeners in the order they were bound, its own aria one first,
+    // on every move (keys, drag, tap, set()); this one overwrites its aria-valuetext.
+    this.$slider.noUiSlider.on('update.coursearia', (values, handle, unencoded) => {
+      const labels = this.model.get('_options_labels');
+      this.$slider.querySelectorAll('.noUi-handle').forEach((el, i) => {
+        const label = labels[Math.round(unencoded[i])];
+        if (label !== undefined) el.setAttribute('aria-valuetext', label);
+      });
+    });
+  }
+
+  update(options) {
+    const result = super.update(options);
+    this.readout.removeAttribute('contenteditable');
+    return result;
+  }
+}
 
 const STATE_TYPE = 'application/vnd.jupyter.widget-state+json';
 const VIEW_TYPE = 'application/vnd.jupyter.widget-view+json';
@@ -32,9 +60,11 @@ const VIEW_TYPE = 'application/vnd.jupyter.widget-view+json';
 const SUPPORTED = { '@jupyter-widgets/base': '2.', '@jupyter-widgets/controls': '2.' };
 const MODULES = {
   '@jupyter-widgets/base': base,
-  '@jupyter-widgets/controls': Object.assign(
-    {}, core, description, box, image, strings, ints, floats, selection, containers, link,
-  ),
+  '@jupyter-widgets/controls': {
+    BoxModel, BoxView, HBoxModel, HBoxView, VBoxModel, VBoxView, HTMLModel, HTMLView, HTMLStyleModel,
+    DescriptionStyleModel, SliderStyleModel, SelectionSliderModel, StackModel, StackView, LinkModel,
+    SelectionSliderView: SelectionSliderTextView,
+  },
 };
 
 class StaticManager extends ManagerBase {
@@ -82,14 +112,16 @@ class StaticManager extends ManagerBase {
   }
 }
 
-// Accessible names the stock views leave out: a slider handle is named after its row's label
-// (the HTML widget or description before it), an image without alt text is marked decorative
-// unless its model's tooltip describes it.
+// Accessible names the stock views leave out: a slider handle is named after its knob (the
+// .d2l-knob-name of its .d2l-control row), else its own description, else the text before it
+// in its row; an image without alt text is marked decorative unless its tooltip describes it.
 function nameControls(root) {
   for (const handle of root.querySelectorAll('.noUi-handle:not([aria-label])')) {
     const slider = handle.closest('.widget-slider');
+    const row = slider && slider.closest('.d2l-control');
+    const knob = row && row.querySelector('.d2l-knob-name');
     const own = slider && slider.querySelector(':scope > .widget-label');
-    let label = own && own.textContent.trim();
+    let label = (knob && knob.textContent.trim()) || (own && own.textContent.trim());
     if (!label && slider) {
       const row = slider.parentElement;
       const before = row && [...row.children].slice(0, [...row.children].indexOf(slider)).reverse()
@@ -103,9 +135,18 @@ function nameControls(root) {
   }
 }
 
+// The saved state: inline (as myst-nb writes it), or, on the course's pages, in the script file
+// the tag names in data-src, which widgets/loader.js has run before this one (window.d2lWidgetState).
+function savedState(stateTag) {
+  const source = stateTag.getAttribute('data-src');
+  if (source === null) return JSON.parse(stateTag.textContent);
+  if (window.d2lWidgetState === undefined) throw new Error(`the widget state file ${source} did not load`);
+  return window.d2lWidgetState;
+}
+
 async function renderState(stateTag) {
   const manager = new StaticManager();
-  const models = await manager.set_state(JSON.parse(stateTag.textContent));
+  const models = await manager.set_state(savedState(stateTag));
   const byId = new Map(models.map((model) => [model.model_id, model]));
   const views = document.querySelectorAll(`script[type="${VIEW_TYPE}"]`);
   await Promise.all([...views].map(async (viewTag) => {
@@ -120,6 +161,7 @@ async function renderState(stateTag) {
     await new Promise((resolve) => requestAnimationFrame(resolve));
     nameControls(host);
     new MutationObserver(() => nameControls(host)).observe(host, { childList: true, subtree: true });
+    host.dataset.widgetsReady = 'true'; // tools/browser.py's show_widgets waits for this
   }));
 }
 
