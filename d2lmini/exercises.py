@@ -40,6 +40,7 @@ from typing import Any
 
 import torch
 
+from .inference import fit_with_uncertainty
 from .model import linreg
 from .optim import fit_least_squares
 
@@ -56,8 +57,12 @@ LABELS = (
     "ex6-compose",
     "ex7-log-price",
     "ex8-poisson-nll",
+    "ex9.1-standard-errors",
+    "ex9.2-r-squared",
+    "ex9.3-unstandardise",
 )
-"""The exercise labels :func:`check` knows, in the order the exercises appear."""
+"""The exercise labels :func:`check` knows, in the order the exercises appear: chapter 8's
+(``ex1-...`` to ``ex8-...``), then chapter 9's (``ex9.1-...``, named after Exercise 9.1)."""
 
 _RTOL = 1e-5
 _ATOL = 1e-5
@@ -704,6 +709,124 @@ def _judge_poisson(log_rate: torch.Tensor, k: torch.Tensor, got: object) -> None
     _compare_scalar(got, expected, hints)
 
 
+# ---------------------------------------------------------------- chapter 9, exercise 1
+
+
+def _standard_error_cases() -> list[tuple[object, ...]]:
+    g = _generator(91)
+    cases: list[tuple[object, ...]] = []
+    for n, d in ((6, 1), (12, 2), (40, 3)):
+        X = 3 * torch.randn(n, d, generator=g, dtype=torch.float64) + 1
+        y = X @ torch.arange(1, d + 1, dtype=torch.float64) + 2 + torch.randn(n, generator=g, dtype=torch.float64)
+        cases.append((X, y))
+    return cases
+
+
+def _judge_standard_errors(X: torch.Tensor, y: torch.Tensor, got: object) -> None:
+    n, d = X.shape
+    p = d + 1
+    value = _plain(got, (p,))
+    if tuple(value.shape) == (d,):
+        raise _Wrong(
+            f"your standard errors have shape {(d,)}, expected {(p,)}: one per weight and one for the bias, "
+            "listed last (append a column of ones to X)"
+        )
+    fit = fit_with_uncertainty(X, y)
+    expected = fit.std_err
+    hints = [
+        (expected * math.sqrt((n - p) / n),
+         f"you divided the sum of squared residuals by n = {n}; the unbiased estimate divides by n - p = {n - p}, "
+         "the examples minus the coefficients (weights and bias)"),
+        (expected * math.sqrt((n - p) / (n - d)),
+         f"you divided by n - d = {n - d}; the bias is a coefficient too, so divide by n - d - 1 = {n - p}"),
+        (expected**2, "those are the variances; the standard errors are their square roots"),
+        (torch.sqrt(torch.diagonal(torch.linalg.inv(_with_ones(X).T @ _with_ones(X)))),
+         "that is sqrt(diag((A^T A)^-1)) alone; multiply by the estimated noise level sigma_hat"),
+    ]
+    _compare_matrix(got, expected, hints)
+
+
+def _with_ones(X: torch.Tensor) -> torch.Tensor:
+    return torch.cat([X, torch.ones(X.shape[0], 1, dtype=X.dtype)], dim=1)
+
+
+# ---------------------------------------------------------------- chapter 9, exercise 2
+
+
+def _r_squared_cases() -> list[tuple[object, ...]]:
+    g = _generator(92)
+    X = torch.randn(30, 2, generator=g, dtype=torch.float64)
+    y = X @ torch.tensor([1.0, -2.0], dtype=torch.float64) + 5 + torch.randn(30, generator=g, dtype=torch.float64)
+    w, b = fit_least_squares(X, y)
+    return [
+        (torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64), torch.tensor([1.5, 1.5, 3.5, 3.5], dtype=torch.float64)),
+        (y, linreg(X, w, b)),  # a least-squares fit with a bias: R^2 is the squared correlation here
+        (torch.tensor([3.0, 5.0, 4.0, 8.0, 10.0], dtype=torch.float64),
+         torch.tensor([9.0, 4.0, 8.0, 3.0, 6.0], dtype=torch.float64)),  # predictions worse than the mean: R^2 < 0
+    ]
+
+
+def _judge_r_squared(y: torch.Tensor, y_hat: torch.Tensor, got: object) -> None:
+    rss = ((y - y_hat) ** 2).sum()
+    tss = ((y - y.mean()) ** 2).sum()
+    expected = 1 - rss / tss
+    centred = y - y.mean()
+    correlation = (centred * (y_hat - y_hat.mean())).sum() / (centred.norm() * (y_hat - y_hat.mean()).norm())
+    hints = [
+        (1 - rss / (y**2).sum(), "you divided by the sum of y_i^2; measure the total variation around the mean of y"),
+        (rss / tss, "that is RSS / TSS, the share left unexplained; R^2 is 1 minus it"),
+        (correlation**2, ("that is the squared correlation of y and y_hat; it equals R^2 only for a least-squares fit "
+                          "with a bias, on its own training data")),
+        (1 - (rss / len(y)) / (tss / (len(y) - 1)), "divide both sums by the same number (or by nothing)"),
+    ]
+    _compare_scalar(got, expected, hints)
+
+
+# ---------------------------------------------------------------- chapter 9, exercise 3
+
+
+def _unstandardise_cases() -> list[tuple[object, ...]]:
+    g = _generator(93)
+    cases: list[tuple[object, ...]] = [
+        (torch.tensor([2.0], dtype=torch.float64), torch.tensor(5.0, dtype=torch.float64),
+         torch.tensor([12.0], dtype=torch.float64), torch.tensor([4.0], dtype=torch.float64)),
+    ]
+    for d in (2, 5):
+        cases.append((
+            torch.randn(d, generator=g, dtype=torch.float64) * 10,
+            torch.randn((), generator=g, dtype=torch.float64) * 100,
+            torch.randn(d, generator=g, dtype=torch.float64) * 1000,
+            torch.rand(d, generator=g, dtype=torch.float64) * 50 + 0.5,
+        ))
+    return cases
+
+
+def _judge_unstandardise(w_s: torch.Tensor, b_s: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
+                         got: object) -> None:
+    got_w, got_b = _pair(got, "(w, b)")
+    d = w_s.shape[0]
+    w, b = _tensor(got_w, (d,), "your w"), _tensor(got_b, None, "your b")
+    # the standardised model, b_s + sum_j w_s_j (x_j - mean_j) / std_j, written out for two inputs
+    x = torch.stack([mean + std, mean - 2 * std])
+    expected_out = b_s + ((x - mean) / std) @ w_s
+    expected_w = w_s / std
+    expected_b = b_s - (expected_w * mean).sum()
+    if _close(w, expected_w) and _close(b, expected_b):
+        return
+    message = (
+        f"expected w = {_fmt(expected_w)}, b = {_fmt(expected_b)};\n"
+        f"  your function returned w = {_fmt(w)}, b = {_fmt(b)}\n"
+        f"  (for x = {_fmt(x[0])} the standardised model predicts {_fmt(expected_out[0])}, yours {_fmt(x[0] @ w + b)})"
+    )
+    if _close(w, w_s * std):
+        message += "\n  hint: the feature was divided by its standard deviation, so its weight is divided by it too"
+    elif _close(w, expected_w) and _close(b, b_s):
+        message += "\n  hint: the weights are right; the bias must absorb the subtracted means, b_s - sum_j w_j mean_j"
+    elif _close(w, expected_w) and _close(b, b_s + (expected_w * mean).sum()):
+        message += "\n  hint: check the sign: subtracting the mean of x_j takes w_j mean_j away from the bias"
+    raise _Wrong(message)
+
+
 _EXERCISES: dict[str, _Exercise] = {
     "ex1-squared": _Exercise("x -> the b minimising sum (x_i - b)^2", _constant_cases, ("x",), _judge_squared),
     "ex1-absolute": _Exercise("x -> a b minimising sum |x_i - b|", _constant_cases, ("x",), _judge_absolute),
@@ -720,6 +843,11 @@ _EXERCISES: dict[str, _Exercise] = {
                                ("X", "price"), _judge_log_price),
     "ex8-poisson-nll": _Exercise("(log_rate, k) -> Poisson negative log-likelihood", _poisson_cases,
                                  ("log_rate", "k"), _judge_poisson),
+    "ex9.1-standard-errors": _Exercise("(X, y) -> standard errors of (w, b)", _standard_error_cases, ("X", "y"),
+                                       _judge_standard_errors),
+    "ex9.2-r-squared": _Exercise("(y, y_hat) -> R^2", _r_squared_cases, ("y", "y_hat"), _judge_r_squared),
+    "ex9.3-unstandardise": _Exercise("(w_s, b_s, mean, std) -> (w, b) in the original units", _unstandardise_cases,
+                                     ("w_s", "b_s", "mean", "std"), _judge_unstandardise),
 }
 
 
@@ -735,7 +863,7 @@ def _report(label: str, passed: bool, message: str) -> Verdict:
 def check(label: str, answer: Callable[..., object]) -> Verdict:
     """Test a learner's answer to an exercise, print the verdict and return it.
 
-    Introduced in chapter 8, *Summary and exercises*.
+    Introduced in chapter 8, *Summary and exercises*; chapter 9 uses it too.
 
     The function ``answer`` is called on several fixed inputs (copies, so it
     may modify them).  Each result is converted to a plain float64 tensor of
@@ -784,6 +912,16 @@ def check(label: str, answer: Callable[..., object]) -> Verdict:
         ``"ex8-poisson-nll"``
             ``answer(log_rate, k)`` returns the total negative log-likelihood of counts ``k``
             under Poisson distributions with rates ``exp(log_rate)``.
+        ``"ex9.1-standard-errors"``
+            ``answer(X, y)`` returns the standard errors of the least-squares coefficients of
+            ``y ≈ X w + b``, shape (d + 1,), the bias's last: ``sigma_hat * sqrt(diag((A^T A)^-1))``
+            with ``A`` = ``X`` and a column of ones, ``sigma_hat^2 = RSS / (n - d - 1)``.
+        ``"ex9.2-r-squared"``
+            ``answer(y, y_hat)`` returns ``1 - sum (y_i - y_hat_i)^2 / sum (y_i - mean(y))^2``
+            for any predictions (negative when they do worse than the mean).
+        ``"ex9.3-unstandardise"``
+            ``answer(w_s, b_s, mean, std)`` returns ``(w, b)``, ``w`` of shape (d,), with
+            ``x @ w + b`` equal to ``((x - mean) / std) @ w_s + b_s`` for every ``x``.
     answer : callable
         The learner's function.  Tensor inputs are float64 CPU tensors.
 

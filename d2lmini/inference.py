@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import TensorLike, as_dataset, check_bool, check_real
+from ._validation import TensorLike, as_dataset, as_float_tensor, check_bool, check_real
 from .optim import _solve_at_precision
 
 _MAX_ITERATIONS = 100_000
@@ -35,6 +35,9 @@ class LinearFitInference:
         The least-squares coefficients ``[w, b]`` (or ``w`` without a bias).
     std_err : tensor, shape (p,)
         Their standard errors ``sqrt(sigma2 * diag((A^T A)^{-1}))``.
+    cov : tensor, shape (p, p)
+        The estimated covariance matrix of the coefficients, ``sigma2 * (A^T A)^{-1}``;
+        ``std_err`` is the square root of its diagonal.
     t_stat : tensor, shape (p,)
         ``coef / std_err``: the t-statistic for the hypothesis that the coefficient is zero.
     ci_low, ci_high : tensors, shape (p,)
@@ -55,6 +58,7 @@ class LinearFitInference:
 
     coef: torch.Tensor
     std_err: torch.Tensor
+    cov: torch.Tensor
     t_stat: torch.Tensor
     ci_low: torch.Tensor
     ci_high: torch.Tensor
@@ -73,6 +77,44 @@ class LinearFitInference:
     def b(self) -> torch.Tensor | None:
         """The bias, or None when the fit has none."""
         return self.coef[-1] if self.bias else None
+
+    def mean_interval(self, X: TensorLike) -> tuple[torch.Tensor, torch.Tensor]:
+        """The confidence interval, at ``level``, of the mean label ``x^T w (+ b)`` at each row of ``X``.
+
+        For a row ``x`` with design row ``a`` (``x`` and a 1 when the fit has a bias), the
+        prediction ``a^T coef`` has standard error ``sqrt(a^T cov a)``, and the interval is the
+        prediction ``-/+ t * that standard error`` with the Student-t quantile of the
+        coefficients' intervals.  It covers where the *line* runs, not where a new label falls
+        (a new label adds its own noise, of variance ``sigma2``).
+
+        Parameters
+        ----------
+        X : tensor, shape (m, d)
+            Inputs with the columns of the fitted ``X``.
+
+        Returns
+        -------
+        (low, high) : float64 CPU tensors, shape (m,)
+
+        Examples
+        --------
+        >>> import torch
+        >>> X = torch.tensor([[0.0], [1.0], [2.0], [3.0]])
+        >>> fit = fit_with_uncertainty(X, torch.tensor([1.0, 3.0, 4.0, 7.0]))
+        >>> low, high = fit.mean_interval(torch.tensor([[1.5], [3.0]]))
+        >>> [round(v, 3) for v in low.tolist()], [round(v, 3) for v in high.tolist()]
+        ([2.477, 4.47], [5.023, 8.73])
+        """
+        A = as_float_tensor("X", X, ndim=2).detach().to("cpu", torch.float64)
+        d = self.coef.shape[0] - int(self.bias)
+        if A.shape[1] != d:
+            raise ValueError(f"X must have the {d} columns of the fitted X, got {A.shape[1]}")
+        if self.bias:
+            A = torch.cat([A, torch.ones(A.shape[0], 1, dtype=torch.float64)], dim=1)
+        centre = A @ self.coef
+        std_err = torch.sqrt(((A @ self.cov) * A).sum(dim=1).clamp_min(0.0))
+        t_crit = student_t_quantile((1 + self.level) / 2, self.df_resid)
+        return centre - t_crit * std_err, centre + t_crit * std_err
 
 
 def fit_with_uncertainty(
@@ -148,8 +190,9 @@ def fit_with_uncertainty(
     rss = float(residual @ residual)
     sigma2 = rss / df_resid
     _, s, Vh = torch.linalg.svd(A, full_matrices=False)
-    var_factor = ((Vh / s.unsqueeze(1)) ** 2).sum(dim=0)  # diag((A^T A)^{-1}) = diag(V S^-2 V^T)
-    std_err = torch.sqrt(sigma2 * var_factor)
+    scaled = Vh / s.unsqueeze(1)  # S^-1 V^T, so that (A^T A)^{-1} = V S^-2 V^T = scaled^T scaled
+    cov = sigma2 * (scaled.T @ scaled)
+    std_err = torch.sqrt(sigma2 * (scaled**2).sum(dim=0))  # the diagonal, summed without cancellation
     t_crit = student_t_quantile((1 + level) / 2, df_resid)
     centred = bias or bool(((A == A[0]) & (A[0] != 0)).all(dim=0).any())
     tss = float(((target - target.mean()) if centred else target).pow(2).sum())
@@ -157,6 +200,7 @@ def fit_with_uncertainty(
     return LinearFitInference(
         coef=coef,
         std_err=std_err,
+        cov=cov,
         t_stat=coef / std_err,
         ci_low=coef - t_crit * std_err,
         ci_high=coef + t_crit * std_err,

@@ -192,7 +192,59 @@ def log_price_normal_equations(X, price):
     return [u[:-1], u[-1]]  # a list is as good a pair as a tuple
 
 
+def standard_errors_statsmodels(X, y):
+    sm = pytest.importorskip("statsmodels.api", reason="statsmodels (test-only) is not installed here")
+    return sm.OLS(y.numpy(), np.column_stack([X.numpy(), np.ones(len(X))])).fit().bse
+
+
+def standard_errors_by_hand(X, y):
+    A = np.column_stack([X.numpy(), np.ones(len(X))])
+    coef = np.linalg.lstsq(A, y.numpy(), rcond=None)[0]
+    residual = y.numpy() - A @ coef
+    sigma2 = residual @ residual / (A.shape[0] - A.shape[1])
+    return np.sqrt(sigma2 * np.diag(np.linalg.inv(A.T @ A)))
+
+
+def standard_errors_with(divisor):
+    """Standard errors with RSS divided by divisor(n, d) instead of n - d - 1 (a slip when divisor is another)."""
+
+    def answer(X, y):
+        A = np.column_stack([X.numpy(), np.ones(len(X))])
+        coef = np.linalg.lstsq(A, y.numpy(), rcond=None)[0]
+        residual = y.numpy() - A @ coef
+        return np.sqrt(residual @ residual / divisor(*X.shape) * np.diag(np.linalg.inv(A.T @ A)))
+
+    return answer
+
+
+def r_squared_numpy(y, y_hat):
+    y, y_hat = y.numpy(), y_hat.numpy()
+    return 1 - np.sum((y - y_hat) ** 2) / np.sum((y - np.mean(y)) ** 2)
+
+
+def r_squared_by_variances(y, y_hat):
+    return 1 - torch.var(y - y_hat, correction=0) / torch.var(y, correction=0) - (y - y_hat).mean() ** 2 / torch.var(
+        y, correction=0
+    )
+
+
+def unstandardise_by_hand(w_s, b_s, mean, std):
+    w = [a / s for a, s in zip(w_s.tolist(), std.tolist())]
+    return torch.tensor(w), float(b_s) - sum(a * m for a, m in zip(w, mean.tolist()))
+
+
+def unstandardise_by_probing(w_s, b_s, mean, std):
+    # evaluate the standardised model at x = 0 and at the unit vectors: an affine map is fixed by them
+    model = lambda x: ((x - mean) / std) @ w_s + b_s
+    d = len(w_s)
+    b = model(torch.zeros(d, dtype=w_s.dtype))
+    return model(torch.eye(d, dtype=w_s.dtype)) - b, b
+
+
 CORRECT = {
+    "ex9.1-standard-errors": [standard_errors_statsmodels, standard_errors_by_hand],
+    "ex9.2-r-squared": [r_squared_numpy, r_squared_by_variances, lambda y, y_hat: 1 - ((y - y_hat) ** 2).mean() / y.var(correction=0)],
+    "ex9.3-unstandardise": [unstandardise_by_hand, unstandardise_by_probing],
     "ex1-squared": [
         lambda x: x.mean(),
         mean_numpy,
@@ -270,6 +322,22 @@ def log_price_base_ten(X, price):
 
 
 WRONG = {
+    "ex9.1-standard-errors": [
+        standard_errors_with(lambda n, d: n),
+        lambda X, y: torch.zeros(X.shape[1]),
+        lambda X, y: torch.tensor(standard_errors_by_hand(X, y)) ** 2,
+    ],
+    "ex9.2-r-squared": [
+        lambda y, y_hat: float(np.corrcoef(y.numpy(), y_hat.numpy())[0, 1] ** 2),
+        lambda y, y_hat: ((y - y_hat) ** 2).sum() / ((y - y.mean()) ** 2).sum(),
+        lambda y, y_hat: 1 - ((y - y_hat) ** 2).sum() / (y**2).sum(),
+    ],
+    "ex9.3-unstandardise": [
+        lambda w_s, b_s, mean, std: (w_s * std, b_s),
+        lambda w_s, b_s, mean, std: (w_s / std, b_s),
+        lambda w_s, b_s, mean, std: (w_s / std, b_s + (w_s / std * mean).sum()),
+        lambda w_s, b_s, mean, std: w_s / std,
+    ],
     "ex1-squared": [lambda x: x.median(), lambda x: x[0], lambda x: x.sum(), lambda x: "4"],
     "ex2-augment": [
         lambda X: X,
@@ -319,7 +387,7 @@ WRONG = {
 
 def test_every_label_is_covered_here():
     assert set(CORRECT) == set(LABELS) == set(WRONG)
-    assert len(LABELS) == 10
+    assert len(LABELS) == 13
     assert all(len(answers) >= 2 for answers in WRONG.values())
 
 
@@ -602,6 +670,22 @@ HINTS = [
      "put the column of ones last", augment_cat, lambda X: torch.nn.functional.pad(X, (0, 1), value=0.0)),
     ("ex2-augment", lambda X: torch.cat([X, torch.ones(1, X.shape[1], dtype=X.dtype)], dim=0), "you added a row",
      augment_numpy, lambda X: X),
+    ("ex9.1-standard-errors", standard_errors_with(lambda n, d: n), "you divided the sum of squared residuals by n",
+     standard_errors_by_hand, standard_errors_with(lambda n, d: n - d)),
+    ("ex9.1-standard-errors", standard_errors_with(lambda n, d: n - d), "the bias is a coefficient too",
+     standard_errors_by_hand, standard_errors_with(lambda n, d: n)),
+    ("ex9.1-standard-errors", lambda X, y: torch.tensor(standard_errors_by_hand(X, y)) ** 2, "those are the variances",
+     standard_errors_by_hand, standard_errors_with(lambda n, d: n)),
+    ("ex9.2-r-squared", lambda y, y_hat: float(np.corrcoef(y.numpy(), y_hat.numpy())[0, 1] ** 2),
+     "squared correlation", r_squared_numpy, lambda y, y_hat: 1 - ((y - y_hat) ** 2).sum() / (y**2).sum()),
+    ("ex9.2-r-squared", lambda y, y_hat: 1 - ((y - y_hat) ** 2).sum() / (y**2).sum(), "around the mean of y",
+     r_squared_numpy, lambda y, y_hat: ((y - y_hat) ** 2).sum() / ((y - y.mean()) ** 2).sum()),
+    ("ex9.3-unstandardise", lambda w_s, b_s, mean, std: (w_s * std, b_s), "its weight is divided by it too",
+     unstandardise_by_hand, lambda w_s, b_s, mean, std: (w_s / std, b_s)),
+    ("ex9.3-unstandardise", lambda w_s, b_s, mean, std: (w_s / std, b_s), "the bias must absorb",
+     unstandardise_by_probing, lambda w_s, b_s, mean, std: (w_s * std, b_s)),
+    ("ex9.3-unstandardise", lambda w_s, b_s, mean, std: (w_s / std, b_s + (w_s / std * mean).sum()), "check the sign",
+     unstandardise_by_hand, lambda w_s, b_s, mean, std: (w_s / std, b_s)),
 ]
 
 
@@ -626,16 +710,21 @@ def test_torchs_stirling_term_is_what_the_hint_says():
 # ---------------------------------------------------------------- the chapter uses a check for every exercise
 
 
-def test_every_exercise_in_the_chapter_has_a_self_check():
-    text = (ROOT / "chapters" / "08-exercises.md").read_text()
+@pytest.mark.parametrize(
+    ("chapter", "count", "prefix"),
+    [("08-exercises", 8, "ex{number}-"), ("09-uncertainty", 3, "ex9.{number}-")],
+)  # chapter 8's exercise N checks ex<N>-..., chapter 9's exercise N checks ex9.<N>-...
+def test_every_exercise_in_the_chapter_has_a_self_check(chapter, count, prefix):
+    text = (ROOT / "chapters" / f"{chapter}.md").read_text()
     # the part of the chapter that a learner sees before opening each solution
     parts = re.split(r"^### Exercise \d+", text, flags=re.MULTILINE)[1:]
-    assert len(parts) == 8
+    assert len(parts) == count
     labels_seen = []
     for number, part in enumerate(parts, 1):
         before_solution = part.split("{solution-start}")[0]
         labels = re.findall(r'check\("([^"]+)"', before_solution)
         assert labels, f"exercise {number} has no self-check before its solution"
-        assert all(label.startswith(f"ex{number}-") for label in labels)
+        assert all(label.startswith(prefix.format(number=number)) for label in labels)
         labels_seen += labels
-    assert sorted(set(labels_seen)) == sorted(LABELS)
+    this_chapter = re.compile(re.escape(prefix).replace(re.escape("{number}"), r"\d+"))
+    assert sorted(set(labels_seen)) == sorted(label for label in LABELS if this_chapter.match(label))

@@ -214,3 +214,50 @@ def test_student_t_quantile_closed_forms():
 def test_student_t_quantile_bad_input(args, error, match):
     with pytest.raises(error, match=match):
         student_t_quantile(*args)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize(("n", "d"), [(4, 1), (30, 3)])
+def test_cov_and_mean_interval_match_statsmodels(bias, n, d):
+    rng = np.random.default_rng(10 * n + d + bias)
+    X = rng.normal(size=(n, d)) * 3 + 1
+    y = X @ rng.normal(size=d) + 1.0 + rng.normal(size=n)
+    fit = fit_with_uncertainty(torch.from_numpy(X), torch.from_numpy(y), bias=bias, level=0.9)
+    ref, _ = statsmodels_fit(X, y, bias, 0.9)
+    np.testing.assert_allclose(fit.cov.numpy(), ref.cov_params(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(torch.sqrt(torch.diagonal(fit.cov)).numpy(), fit.std_err.numpy(), rtol=1e-12)
+    new = rng.normal(size=(7, d)) * 5
+    exog = np.column_stack([new, np.ones(7)]) if bias else new
+    expected = ref.get_prediction(exog).conf_int(alpha=0.1)
+    low, high = fit.mean_interval(torch.from_numpy(new).float())  # any float dtype; the result is float64
+    assert low.dtype == high.dtype == torch.float64 and low.shape == (7,)
+    np.testing.assert_allclose(low.numpy(), expected[:, 0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(high.numpy(), expected[:, 1], rtol=1e-6, atol=1e-6)
+
+
+def test_mean_interval_is_narrowest_at_the_mean_of_x_and_exact_by_hand():
+    # one feature: se(x0)^2 = sigma2 (1/n + (x0 - xbar)^2 / Sxx), the textbook formula
+    X = torch.tensor([[0.0], [1.0], [2.0], [3.0], [4.0]], dtype=torch.float64)
+    y = torch.tensor([0.5, 2.5, 2.0, 4.5, 4.0], dtype=torch.float64)
+    fit = fit_with_uncertainty(X, y)
+    x0 = torch.tensor([[-1.0], [2.0], [6.0]], dtype=torch.float64)
+    low, high = fit.mean_interval(x0)
+    se = torch.sqrt(fit.sigma2 * (1 / 5 + (x0[:, 0] - 2.0) ** 2 / 10.0))
+    half = stats.t.ppf(0.975, 3) * se
+    np.testing.assert_allclose(((high - low) / 2).numpy(), half.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(((high + low) / 2).numpy(), (fit.coef[0] * x0[:, 0] + fit.coef[1]).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "match"),
+    [
+        (torch.randn(3, 3), ValueError, "X must have the 2 columns of the fitted X, got 3"),
+        (torch.randn(3), ValueError, "X must be a 2-D matrix"),
+        (torch.tensor([[1.0, math.nan]]), ValueError, "X must be finite"),
+        ("abc", TypeError, "X must be a tensor"),
+    ],
+)
+def test_mean_interval_bad_input(X, error, match):
+    fit = fit_with_uncertainty(torch.randn(10, 2), torch.randn(10))
+    with pytest.raises(error, match=match):
+        fit.mean_interval(X)
