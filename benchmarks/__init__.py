@@ -1,10 +1,8 @@
-"""Benchmarks of the course: build, training throughput, hot path, scaling, test suite, site.
+"""Benchmarks of the course (``make bench``, ``python -m benchmarks --help``); nothing here passes or fails.
 
-Run with ``make bench`` or ``python -m benchmarks`` (``--help``). Each measurement is a module with
-``run(ctx) -> Section``; this file holds what they share: summaries and formatting on top of
-:mod:`d2lmini.timing`, the result model, and the Markdown of ``benchmarks/RESULTS.md`` and the README
-block. Every figure is a median over repeated runs with its range (min–max); a comparison is a ratio
-taken round by round from measurements alternated within one run. Nothing here passes or fails.
+A section (``book.py``: build, site, suite; ``training.py``: training, hotpath, scaling) is a dict of a
+title, tables, notes and targets, as results.json stores it. Here: what they share on top of
+:mod:`d2lmini.timing`, and the Markdown of ``benchmarks/RESULTS.md`` and of the README block.
 """
 
 from __future__ import annotations
@@ -18,79 +16,50 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from d2lmini import benchmark
-from d2lmini.timing import Timing, format_seconds
+from d2lmini.timing import Timing, benchmark, format_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
-PY = Path(sys.executable)
-BIN = PY.parent
-RESULTS_MD, RESULTS_JSON = ROOT / "benchmarks" / "RESULTS.md", ROOT / "benchmarks" / "results.json"
-README = ROOT / "README.md"
+PY = sys.executable
+RESULTS_MD, RESULTS_JSON, README = ROOT / "benchmarks" / "RESULTS.md", ROOT / "benchmarks" / "results.json", ROOT / "README.md"
+BLOCK = ("<!-- bench:start -->", "<!-- bench:end -->")
 NAMES = ("build", "training", "hotpath", "scaling", "site", "suite")  # run order: site reuses build's site
-DEFAULT = NAMES[:-1]
-UNITS = {"s": 1.0, "ms": 1e-3, "µs": 1e-6, "ns": 1e-9}
+UNITS = {"s": 1.0, "ms": 1e-3, "µs": 1e-6, "ns": 1e-9, "MB": 1e6, "kB": 1e3, "B": 1.0}
 
 
-class Spread(Timing):
-    """A :class:`d2lmini.timing.Timing` of values, one per round (seconds, rates or ratios)."""
+@dataclass
+class Context:
+    """What every section gets: the mode, a scratch folder, the frozen tree, the site build left."""
 
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Spread:
-        times = tuple(map(float, values))
-        if not times:
-            raise ValueError("values must hold at least one measurement")
-        return cls(statistics.median(times), min(times), max(times), 1, times)
+    quick: bool
+    tmp: Path
+    snapshot: Path  # a copy of the tree: chapters are executed and the book is built there
+    site_html: Path | None = None
 
-
-def ratios(numerators: Sequence[float], denominators: Sequence[float]) -> Spread:
-    """Round-by-round ratios ``numerators[i] / denominators[i]``."""
-    if len(numerators) != len(denominators):
-        raise ValueError(f"need paired rounds, got {len(numerators)} and {len(denominators)} values")
-    return Spread.of([a / b for a, b in zip(numerators, denominators)])
+    def rounds(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
 
 
-def _g3(x: float) -> str:
-    """3 significant digits, never in exponent notation: 0.9996 -> '1.00', 1234.5 -> '1235'."""
-    if x == 0:
-        return "0"
-    exponent = int(f"{abs(float(f'{x:.3g}')):e}".split("e")[1])  # of the rounded value
-    return f"{x:.{max(0, 2 - exponent)}f}"
+def spread(values: Sequence[float]) -> Timing:
+    """A :class:`~d2lmini.timing.Timing` of one value per round (seconds, rates or ratios)."""
+    values = tuple(map(float, values))
+    return Timing(statistics.median(values), min(values), max(values), 1, values)
 
 
-def _fmt(s: Timing, one: Callable[[float], str], unit: str, show_range: bool) -> str:
-    return f"{one(s.median)}{unit}" + (f" ({one(s.min)}–{one(s.max)})" if show_range else "")
-
-
-def fmt_time(s: Timing) -> str:
-    """``'1.23 s (1.20–1.31)'``: the unit :func:`d2lmini.timing.format_seconds` picks, the range in it."""
-    unit = format_seconds(s.median).split()[1]
-    return _fmt(s, lambda x: _g3(x / UNITS[unit]), f" {unit}", len(s.times) > 1)
-
-
-def fmt_num(s: Timing, suffix: str = "") -> str:
-    """``'3.4× (3.1–3.6)'`` for ``suffix='×'``; large numbers get thousands separators."""
-    return _fmt(s, lambda x: f"{x:,.0f}" if abs(x) >= 1000 else _g3(x), suffix, len(s.times) > 1)
-
-
-def fmt_bytes(s: Timing | float) -> str:
-    """``'3.89 MB'``, or ``'3.75 MB (3.75–3.90)'`` for a spread that is not a single value."""
-    s = s if isinstance(s, Timing) else Spread.of([s])
-    unit, scale = next(((u, f) for u, f in (("MB", 1e6), ("kB", 1e3)) if s.median >= f), ("B", 1.0))
-    return _fmt(s, (lambda x: f"{x:.0f}") if unit == "B" else (lambda x: _g3(x / scale)), f" {unit}", s.min != s.max)
+def ratios(numerators: Sequence[float], denominators: Sequence[float]) -> Timing:
+    """Round-by-round ratios ``numerators[i] / denominators[i]``, not a ratio of medians."""
+    return spread([a / b for a, b in zip(numerators, denominators, strict=True)])
 
 
 def interleaved(fns: Mapping[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
     """Seconds per call of each function, alternated: round 1 of each, round 2 of each, ...
 
-    :func:`d2lmini.benchmark` first calibrates (and warms up) each function, choosing its calls per
-    round; alternating exposes the contenders to the same machine state, so per-round ratios are fair.
+    :func:`~d2lmini.timing.benchmark` first calibrates (and warms up) each function, choosing its calls
+    per round; alternating exposes the contenders to the same machine state, so per-round ratios are fair.
     """
-    if rounds < 1:
-        raise ValueError(f"rounds must be at least 1, got {rounds}")
     number = {name: benchmark(fn, repeat=1).number for name, fn in fns.items()}
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
@@ -99,68 +68,60 @@ def interleaved(fns: Mapping[str, Callable[[], object]], rounds: int) -> dict[st
     return times
 
 
-@dataclass
-class Command:
-    """One run of an external command: wall time (start-up included), exit status, output."""
-
-    seconds: float
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def tail(self, lines: int = 5) -> str:
-        return "\n".join((self.stdout + self.stderr).strip().splitlines()[-lines:])
+def g3(x: float) -> str:
+    """3 significant digits, never in exponent notation: 0.9996 -> '1.00', 1234.5 -> '1235'."""
+    if x == 0:
+        return "0"
+    exponent = int(f"{abs(float(f'{x:.3g}')):e}".split("e")[1])  # of the rounded value
+    return f"{x:.{max(0, 2 - exponent)}f}"
 
 
-def run_command(args: Sequence[str | Path], *, cwd: Path = ROOT, env: Mapping[str, str] | None = None) -> Command:
+def fmt(s: Timing, unit: str = "") -> str:
+    """The median, then the range (min–max): ``'1.23 s (1.20–1.31)'`` for ``unit='s'`` (rescaled as
+    :func:`~d2lmini.timing.format_seconds` picks), ``'3.89 MB'`` for ``'B'`` (a range only where the values
+    differ), ``'3.46× (3.10–3.60)'`` for ``'×'``, ``'12,346 (10,000–15,000)'`` for ``''``."""
+    show_range = len(s.times) > 1
+    if unit == "s":
+        unit = format_seconds(s.median).split()[1]
+    elif unit == "B":
+        unit, show_range = "MB" if s.median >= 1e6 else "kB" if s.median >= 1e3 else "B", s.min != s.max
+
+    def one(x: float) -> str:
+        if unit not in UNITS:
+            return f"{x:,.0f}" if abs(x) >= 1000 else g3(x)
+        return f"{x:.0f}" if unit == "B" else g3(x / UNITS[unit])
+
+    text = f"{one(s.median)} {unit}" if unit in UNITS else f"{one(s.median)}{unit}"
+    return text + (f" ({one(s.min)}–{one(s.max)})" if show_range else "")
+
+
+def timed(args: Sequence[str | Path], cwd: Path = ROOT, env: Mapping[str, str] | None = None) -> tuple[float, str, int]:
+    """Run a command; its wall time (start-up included), its output (stdout, then stderr) and exit status."""
     start = time.perf_counter()
     proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    return Command(time.perf_counter() - start, proc.returncode, proc.stdout, proc.stderr)
+    return time.perf_counter() - start, proc.stdout + proc.stderr, proc.returncode
 
 
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[str]]
-    caption: str = ""
-
-    def markdown(self) -> str:
-        lines = [f"**{self.caption}**", ""] if self.caption else []
-        lines += ["| " + " | ".join(self.headers) + " |", "|" + "|".join(" --- " for _ in self.headers) + "|"]
-        return "\n".join(lines + ["| " + " | ".join(map(str, row)) + " |" for row in self.rows])
+def table(headers: list[str], rows: list[list[str]], caption: str = "") -> dict:
+    return {"headers": headers, "rows": rows, "caption": caption}
 
 
-@dataclass
-class Target:
-    what: str
-    target: str
-    measured: str
-    met: bool | None  # None: not measured, or no verdict possible
+def target(what: str, goal: str, measured: str, met: bool | None = None) -> dict:
+    """A headline figure; ``met`` is None where there is no target to meet."""
+    return {"what": what, "target": goal, "measured": measured, "met": met}
 
 
-@dataclass
-class Section:
-    name: str
-    title: str
-    tables: list[Table] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    targets: list[Target] = field(default_factory=list)
-    date: str = ""
-    seconds: float = 0.0
-    quick: bool = False
-    load: str = ""  # 1-minute load average before -> after, so a busy machine shows
+def markdown_table(t: dict) -> str:
+    lines = [f"**{t['caption']}**", ""] if t["caption"] else []
+    lines += ["| " + " | ".join(t["headers"]) + " |", "|" + "|".join(" --- " for _ in t["headers"]) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in t["rows"]])
 
-    @classmethod
-    def from_dict(cls, data: dict) -> Section:
-        return cls(**{**data, "tables": [Table(**t) for t in data.get("tables", [])],
-                      "targets": [Target(**t) for t in data.get("targets", [])]})
 
-    def markdown(self) -> str:
-        stamp = f"Measured {self.date} in {self.seconds:.0f} s" + (
-            f" (1-minute load average {self.load})" if self.load else "")
-        parts = [f"## {self.title}", "", stamp + (" — quick smoke run, not representative." if self.quick else "."), ""]
-        parts += [p for table in self.tables for p in (table.markdown(), "")] + [note + "\n" for note in self.notes]
-        return "\n".join(parts).rstrip() + "\n"
+def markdown(s: dict) -> str:
+    stamp = f"Measured {s['date']} in {s['seconds']:.0f} s (1-minute load average {s['load']})"
+    parts = [f"## {s['title']}", "", stamp + (" — quick smoke run, not representative." if s["quick"] else "."), ""]
+    parts += [p for t in s["tables"] for p in (markdown_table(t), "")] + [note + "\n" for note in s["notes"]]
+    return "\n".join(parts).rstrip() + "\n"
 
 
 def machine() -> dict[str, str]:
@@ -168,44 +129,30 @@ def machine() -> dict[str, str]:
     import numpy
     import torch
 
-    def proc(name: str, pattern: str) -> str | None:
-        path = Path("/proc", name)
-        found = re.search(pattern, path.read_text(), re.MULTILINE) if path.exists() else None
-        return found.group(1) if found else None
-
-    cpu = proc("cpuinfo", r"^model name\s*:\s*(.*)$") or platform.processor() or platform.machine()
-    mem = proc("meminfo", r"MemTotal:\s+(\d+)")
-    ram = f"{int(mem) / 2**20:.1f} GiB RAM" if mem else ""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        book = metadata.version("jupyter-book")
-    except metadata.PackageNotFoundError:
-        book = "not installed"
-    return {"machine": f"{cpu}, {cores} cores, {ram}, {platform.system()} {platform.release()}",
+    cpu = re.search(r"^model name\s*:\s*(.*)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
+    ram = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) / 2**20
+    return {"machine": f"{cpu.group(1) if cpu else platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
+                       f"{ram:.1f} GiB RAM, {platform.system()} {platform.release()}",
             "versions": f"Python {platform.python_version()}, torch {torch.__version__} ({torch.get_num_threads()} "
-                        f"threads), NumPy {numpy.__version__}, jupyter-book {book}"}
+                        f"threads), NumPy {numpy.__version__}, jupyter-book {metadata.version('jupyter-book')}"}
 
 
-def replace_block(text: str, content: str, start: str = "<!-- bench:start -->", end: str = "<!-- bench:end -->") -> str:
-    """Replace what lies between the lines ``start`` and ``end`` (kept) by ``content``."""
-    pattern = re.compile(rf"(^{re.escape(start)}[ \t]*\n).*?(^{re.escape(end)}[ \t]*$)", re.DOTALL | re.MULTILINE)
-    if len(pattern.findall(text)) != 1:
-        raise ValueError(f"expected exactly one block between lines {start!r} and {end!r}")
-    return pattern.sub(lambda m: m.group(1) + content.rstrip("\n") + "\n" + m.group(2), text)
-
-
-def merge(results: dict, fresh: Sequence[Section], info: Mapping[str, str]) -> dict:
-    """Previous results with the freshly measured sections replaced (the others keep their date)."""
-    return {"sections": {**results.get("sections", {}), **{s.name: asdict(s) for s in fresh}}, **info}
+def replace_block(text: str, content: str) -> str:
+    """Replace what lies between the README's ``BLOCK`` markers (kept) by ``content``."""
+    start, end = BLOCK
+    if text.count(start) != 1 or text.count(end) != 1:
+        raise ValueError(f"expected exactly one block between {start!r} and {end!r}")
+    head, rest = text.split(start)
+    return head + start + "\n" + content.rstrip("\n") + "\n" + end + rest.split(end)[1]
 
 
 def render(results: dict) -> tuple[str, str]:
-    """The text of RESULTS.md and of the README block, from merged results."""
-    sections = [Section.from_dict(results["sections"][n]) for n in NAMES if n in results["sections"]]
-    where, versions = results.get("machine", "?"), results.get("versions", "?")
-    verdict = {True: "yes", False: "**no**", None: "—"}
-    targets = Table(["measurement", "target", "measured (median, min–max)", "met"],
-                    [[t.what, t.target, t.measured, verdict[t.met]] for s in sections for t in s.targets]).markdown()
+    """The text of RESULTS.md and of the README block, from results.json's content."""
+    sections = [results["sections"][n] for n in NAMES if n in results["sections"]]
+    where, versions, verdict = results["machine"], results["versions"], {True: "yes", False: "**no**", None: "—"}
+    targets = markdown_table(table(["measurement", "target", "measured (median, min–max)", "met"],
+                                   [[t["what"], t["target"], t["measured"], verdict[t["met"]]]
+                                    for s in sections for t in s["targets"]]))
     header = f"""# Benchmarks
 
 Written by `make bench` (`python -m benchmarks`; see `python -m benchmarks --help`). Do not edit.
@@ -227,27 +174,11 @@ Medians over repeated runs with the range (min–max); full tables and method in
 [benchmarks/RESULTS.md](benchmarks/RESULTS.md). Re-measure with `make bench`.
 
 {targets}"""
-    return header + "\n" + "\n".join(s.markdown() for s in sections), block
+    return header + "\n" + "\n".join(markdown(s) for s in sections), block
 
 
 def write(results: dict) -> None:
     results_md, block = render(results)
     RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     RESULTS_MD.write_text(results_md, encoding="utf-8")
-    try:
-        README.write_text(replace_block(README.read_text(encoding="utf-8"), block), encoding="utf-8")
-    except (OSError, ValueError) as error:
-        print(f"README.md not updated: {error}", file=sys.stderr)
-
-
-@dataclass
-class Context:
-    """What every benchmark gets: the mode, a scratch folder, the frozen tree, what earlier ones left."""
-
-    quick: bool
-    tmp: Path
-    snapshot: Path  # a copy of the tree; its d2lmini is the one imported, here and in kernels
-    site_html: Path | None = None  # a built site (set by the build benchmark)
-
-    def rounds(self, full: int, quick: int = 1) -> int:
-        return quick if self.quick else full
+    README.write_text(replace_block(README.read_text(encoding="utf-8"), block), encoding="utf-8")

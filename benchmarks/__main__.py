@@ -9,7 +9,6 @@ and smaller sizes, printed but not written (unless ``--write``).
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import shutil
@@ -21,7 +20,10 @@ from pathlib import Path
 
 from tools.notebooks import copy_checkout
 
-from . import DEFAULT, NAMES, RESULTS_JSON, ROOT, Context, Section, machine, merge, render, write
+from . import NAMES, RESULTS_JSON, ROOT, Context, book, machine, markdown, render, training, write
+
+RUNS = {"build": book.build, "training": training.training, "hotpath": training.hotpath,
+        "scaling": training.scaling, "site": book.site, "suite": book.suite}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,38 +39,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-tmp", action="store_true", help="keep the scratch folder (snapshot, built site)")
     args = parser.parse_args(argv)
     selected = ([n.strip() for item in args.only for n in item.split(",") if n.strip()] if args.only
-                else [*DEFAULT, *(["suite"] if args.with_test_suite else [])])
+                else [n for n in NAMES if n != "suite" or args.with_test_suite])
     if unknown := sorted(set(selected) - set(NAMES)):
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
     writing = (not args.quick or args.write) and not args.no_write
 
+    # Other people edit the tree meanwhile: chapters are executed and the book built in a frozen copy
+    # (with the built web assets, which git ignores).
     tmp = Path(tempfile.mkdtemp(prefix="d2lmini-bench-"))
-    # Other people edit the tree meanwhile: every round measures a frozen copy (with the built web
-    # assets), and its d2lmini and tools are the ones imported from here on.
     snapshot = copy_checkout(tmp / "repo")
     shutil.copytree(ROOT / "_extra", snapshot / "_extra", symlinks=True)
-    sys.path.insert(0, str(snapshot))
     ctx = Context(quick=args.quick, tmp=tmp, snapshot=snapshot)
     info = machine()
     print(f"{info['machine']}\n{info['versions']}\nscratch: {tmp}\n", flush=True)
-    fresh: list[Section] = []
-    crashed: list[str] = []
-    start_all = time.perf_counter()
+    fresh, crashed, start_all = {}, [], time.perf_counter()
     try:
         for name in (n for n in NAMES if n in selected):
             print(f"== {name}", flush=True)
             start, load = time.perf_counter(), os.getloadavg()[0]
             try:
-                section = importlib.import_module(f"benchmarks.{name}").run(ctx)
+                section = RUNS[name](ctx)
             except Exception:  # noqa: BLE001  (a broken benchmark must not cost the others' results)
                 traceback.print_exc()
                 crashed.append(name)
                 continue
-            section.seconds, section.quick = time.perf_counter() - start, args.quick
-            section.load = f"{load:.1f} → {os.getloadavg()[0]:.1f}"
-            section.date = time.strftime("%Y-%m-%d %H:%M %Z")
-            fresh.append(section)
-            print(section.markdown(), flush=True)
+            fresh[name] = {"name": name, **section, "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+                           "seconds": time.perf_counter() - start, "quick": args.quick,
+                           "load": f"{load:.1f} → {os.getloadavg()[0]:.1f}"}
+            print(markdown(fresh[name]), flush=True)
     finally:
         if args.keep_tmp:
             print(f"scratch kept in {tmp}")
@@ -77,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"all benchmarks took {time.perf_counter() - start_all:.0f} s")
     if crashed:
         print(f"crashed (previous results kept): {', '.join(crashed)}", file=sys.stderr)
-    previous = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) if writing and RESULTS_JSON.exists() else {}
-    results = merge(previous, fresh, info)
+    previous = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) if writing else {}
+    results = {"sections": {**previous.get("sections", {}), **fresh}, **info}
     if writing:
         write(results)
         print("wrote benchmarks/RESULTS.md, benchmarks/results.json and the README block")
