@@ -23,6 +23,10 @@
   keyboard-focusable so it can be scrolled without a mouse (axe scrollable-region-focusable).
   It reads every equation's widths in one pass and then writes, so a page costs one layout,
   not one per equation (CHTML sizes everything in em, so the width scales with the font size).
+* **Widget state beside the page, not in it.** myst-nb writes a page's saved widget state (every
+  frame of its slider figures) into ``<head>``, where all of it must download before the first
+  paint; it moves to ``<page>.widgets.js``, loaded with the widget runtime when a figure nears the
+  screen (:func:`externalise_widget_state`).
 * **A real ``index.html``.** sphinx-external-toc writes a bare ``<meta http-equiv="Refresh">``
   file (no ``<title>``, no ``lang``). This writes a small page with both, the same redirect, and
   a link for browsers that block it; sphinx-external-toc keeps an existing ``index.html``.
@@ -44,6 +48,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 INDEX = """<!DOCTYPE html>
 <html lang="{lang}">
@@ -232,7 +237,29 @@ def _is_mathjax(script, mathjax_path: str) -> bool:
     return mathjax_path in str(getattr(script, "filename", "") or "") or body.startswith("window.MathJax")
 
 
+def externalise_widget_state(outdir: Path, pagename: str, scripts: list) -> None:
+    """Move a page's saved widget state out of its ``<head>`` into ``<page>.widgets.js`` beside it.
+
+    The state holds every frame of the page's slider figures (hundreds of kB); left in the
+    ``<head>``, all of it downloads before the first paint.  The tag stays, empty, with the
+    file's name in ``data-src``: ``widgets/loader.js`` loads the file with the runtime when a
+    figure nears the screen.  A script file, not JSON for ``fetch``, so that the site also works
+    opened from a folder (``file://``), where browsers refuse ``fetch``.
+    """
+    for k, script in enumerate(scripts):
+        attributes = getattr(script, "attributes", {})
+        if attributes.get("type") != WIDGET_STATE or not attributes.get("body"):
+            continue
+        target = outdir / f"{pagename}.widgets.js"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # myst-nb has escaped "</script" in the JSON; JSON is a JavaScript expression.
+        target.write_text(f"window.d2lWidgetState = {attributes['body']};\n", encoding="utf-8")
+        scripts[k] = type(script)("", priority=script.priority, type=WIDGET_STATE, **{"data-src": target.name})
+
+
 def page_fixes(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if "script_files" in context:
+        externalise_widget_state(Path(app.outdir), pagename, context["script_files"])
     mathjax = app.config.mathjax_path
     if "script_files" in context and mathjax:
         # The maths is typeset after the build (typeset_maths): no page loads MathJax.

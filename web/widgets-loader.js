@@ -6,12 +6,21 @@
   var runtime = new URL('widgets.js', document.currentScript.src).href;
   var requested = false;
 
+  // The page's saved widget state sits in a script file beside it (named by the state tag's
+  // data-src, _ext/site_fixes.py), loaded before the runtime: async=false keeps the order.
+  function add(src) {
+    var script = document.createElement('script');
+    script.src = src;
+    script.async = false;
+    document.head.appendChild(script);
+  }
+
   function load() {
     if (requested) return;
     requested = true;
-    var script = document.createElement('script');
-    script.src = runtime;
-    document.head.appendChild(script);
+    document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"][data-src]')
+      .forEach(function (tag) { add(new URL(tag.getAttribute('data-src'), document.baseURI).href); });
+    add(runtime);
   }
 
   function start() {
