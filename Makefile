@@ -80,7 +80,7 @@ test-colab: $(STAMP)
 	set -- $$($(PY) tools/colab_env.py --pytest) && \
 	PYTHONPATH=$$2 $$1 -m pytest -q -rfEs -m "not project" tests || status=1; \
 	test -d _build/ipywidgets-7.6.0 || $$1 -m pip install --quiet --no-deps --target _build/ipywidgets-7.6.0 ipywidgets==7.6.0; \
-	PYTHONPATH=_build/ipywidgets-7.6.0:$$2 $$1 -m pytest -q -rfEs -m "not project" tests/test_sgd_figures.py || status=1; \
+	PYTHONPATH=_build/ipywidgets-7.6.0:$$2 $$1 -m pytest -q -rfEs -m "not project" tests/test_sliders.py tests/test_sgd_figures.py || status=1; \
 	exit $$status
 
 # The oldest supported versions (requirements-oldest.txt: the lower bounds of pyproject.toml)
