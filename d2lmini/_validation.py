@@ -251,3 +251,19 @@ def check_device(name: str, device: object) -> torch.device:
     except (RuntimeError, AssertionError) as err:
         raise ValueError(f"{name} {str(device)!r} is not available here: {err}") from err
     return checked
+
+
+def check_grid(name: str, values: object, limit: int) -> tuple[float, ...]:
+    """A non-empty, strictly increasing sequence of at most ``limit`` finite numbers (ints stay ints)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
+        raise TypeError(f"{name} must be a non-empty sequence of numbers, got {values!r}")
+    if len(values) > limit:
+        raise ValueError(f"{name} has {len(values)} entries, more than {limit}")
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
+            raise TypeError(f"{name}[{i}] must be a finite real number, got {v!r}")
+        out.append(int(v) if isinstance(v, (int, np.integer)) else float(v))
+    if any(a >= b for a, b in zip(out, out[1:])):
+        raise ValueError(f"{name} must be strictly increasing, got {out}")
+    return tuple(out)

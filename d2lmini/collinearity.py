@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import TensorLike, as_dataset, check_int, check_real
+from ._validation import TensorLike, as_dataset, check_grid, check_int, check_real
 from .model import linreg
 from .optim import RankDeficientWarning, fit_least_squares
 from .sliders import (
@@ -39,7 +39,6 @@ from .sliders import (
     Frame,
     Knob,
     SliderFigure,
-    _check_values,
     frame_figure,
     slider_figure,
     to_frame,
@@ -443,8 +442,8 @@ def collinearity_explorer(
     if (not isinstance(names, tuple) or len(names) != 2
             or not all(isinstance(s, str) and s.strip() for s in names)):
         raise TypeError(f"names must be a tuple of two non-empty strings, got {names!r}")
-    deviations = _check_values("deviations", deviations, MAX_VALUES)
-    noise_scales = _check_values("noise_scales", noise_scales, MAX_VALUES)
+    deviations = check_grid("deviations", deviations, MAX_VALUES)
+    noise_scales = check_grid("noise_scales", noise_scales, MAX_VALUES)
     for name, values in (("deviations", deviations), ("noise_scales", noise_scales)):
         if values[0] < 0:
             raise ValueError(f"{name} must be at least 0, got {values[0]:g}")

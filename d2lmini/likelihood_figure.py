@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validation import TensorLike, as_dataset, check_int
+from ._validation import TensorLike, as_dataset, check_grid, check_int
 from .model import linreg
 from .optim import fit_least_squares
 from .sliders import (
@@ -33,7 +33,6 @@ from .sliders import (
     Frame,
     Knob,
     SliderFigure,
-    _check_values,
     frame_figure,
     slider_figure,
     to_frame,
@@ -357,14 +356,14 @@ def likelihood_explorer(
     """
     if not isinstance(live, bool):
         raise TypeError(f"live must be True or False, got {type(live).__name__} {live!r}")
-    sigmas = _check_values("sigmas", sigmas, MAX_VALUES)
+    sigmas = check_grid("sigmas", sigmas, MAX_VALUES)
     if sigmas[0] <= 0:
         raise ValueError(f"sigmas must be positive, got {sigmas[0]:g}")
     setup = _setup(X, y, column, None)
     if weights is None:
         centre = round(setup.least_squares, 1)
         weights = [round(centre + offset, 10) for offset in OFFSETS]
-    weights = _check_values("weights", weights, MAX_VALUES)
+    weights = check_grid("weights", weights, MAX_VALUES)
     if not live and len(weights) * len(sigmas) > MAX_FRAMES:
         raise ValueError(
             f"weights and sigmas give {len(weights)} x {len(sigmas)} frames, more than {MAX_FRAMES}; "

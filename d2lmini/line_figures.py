@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._validation import TensorLike, as_dataset, check_bool, check_int, check_real
+from ._validation import TensorLike, as_dataset, check_bool, check_grid, check_int, check_real
 from .losses import loss_grid, squared_loss
 from .model import linreg
 from .optim import RankDeficientWarning, fit_least_squares
@@ -30,7 +30,6 @@ from .sliders import (
     Frame,
     Knob,
     SliderFigure,
-    _check_values,
     frame_figure,
     slider_figure,
     to_frame,
@@ -76,7 +75,7 @@ def _is_round(step: float) -> bool:
 
 def _knob(name: str, argument: str, values: object, start: float | None) -> Knob:
     """A knob over ``values`` (checked under the caller's argument name), starting at ``start``."""
-    grid = _check_values(argument, values, MAX_VALUES)
+    grid = check_grid(argument, values, MAX_VALUES)
     if start is None:
         index = None
     else:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._validation import check_bool, check_int, check_positive_float, check_real
+from ._validation import check_bool, check_grid, check_int, check_positive_float, check_real
 from .inference import fit_with_uncertainty
 from .optim import fit_least_squares
-from .sliders import MAX_VALUES, Frame, Knob, SliderFigure, _check_values, frame_figure, slider_figure, to_frame
+from .sliders import MAX_VALUES, Frame, Knob, SliderFigure, frame_figure, slider_figure, to_frame
 
 # Okabe-Ito colours: told apart with every common colour-vision deficiency, and strong on white.
 _BLUE, _VERMILLION = "#0072B2", "#D55E00"
@@ -302,10 +302,10 @@ def refit_explorer(
     >>> len(fig.frames), fig.shown().alt.split(":")[0]
     (4, 'Noise standard deviation 0.5, 10 examples per dataset')
     """
-    sigma_grid = _check_values("sigmas", sigmas, MAX_VALUES)
+    sigma_grid = check_grid("sigmas", sigmas, MAX_VALUES)
     if sigma_grid[0] <= 0:
         raise ValueError(f"sigmas must be positive noise levels, got {list(sigma_grid)}")
-    size_grid = _check_values("sizes", sizes, MAX_VALUES)
+    size_grid = check_grid("sizes", sizes, MAX_VALUES)
     for size in size_grid:
         if not isinstance(size, int) or size < 3:
             raise ValueError(f"sizes must be whole numbers of examples, at least 3, got {list(size_grid)}")

@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_grid
+
 FRAME_WIDTH_PX = 440
 """The widest frame: shown at full size on a laptop, shrunk to about 360 px on a phone."""
 FRAME_DPI = 96
@@ -194,8 +196,8 @@ class Knob:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValueError(f"name must be a non-empty string, got {self.name!r}")
-        values = _check_values(f"values of knob {self.name!r}", self.values, MAX_VALUES)
-        live = values if self.live_values is None else _check_values(
+        values = check_grid(f"values of knob {self.name!r}", self.values, MAX_VALUES)
+        live = values if self.live_values is None else check_grid(
             f"live_values of knob {self.name!r}", self.live_values, 10_000
         )
         if not isinstance(self.fmt, str):
@@ -229,21 +231,6 @@ class Knob:
     def label(self, value: float) -> str:
         """How ``value`` reads on the slider."""
         return self.fmt.format(value)
-
-
-def _check_values(name: str, values: object, limit: int) -> tuple[float, ...]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
-        raise TypeError(f"{name} must be a non-empty sequence of numbers, got {values!r}")
-    if len(values) > limit:
-        raise ValueError(f"{name} has {len(values)} entries, more than {limit}")
-    out = []
-    for i, v in enumerate(values):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
-            raise TypeError(f"{name}[{i}] must be a finite real number, got {v!r}")
-        out.append(int(v) if isinstance(v, (int, np.integer)) else float(v))
-    if any(a >= b for a, b in zip(out, out[1:])):
-        raise ValueError(f"{name} must be strictly increasing, got {out}")
-    return tuple(out)
 
 
 @dataclass(frozen=True)

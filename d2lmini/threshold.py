@@ -23,14 +23,13 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ._validation import TensorLike, as_float_tensor
+from ._validation import TensorLike, as_float_tensor, check_grid
 from .sliders import (
     MAX_FRAMES,
     MAX_VALUES,
     Frame,
     Knob,
     SliderFigure,
-    _check_values,
     frame_figure,
     slider_figure,
     to_frame,
@@ -304,8 +303,8 @@ def decision_line_explorer(
     >>> fig.shown().alt.split(". ")[1]
     'XOR: 3 of the 4 points right (wrong at (1, 1)); AND: 2 of 4; OR: 4 of 4.'
     """
-    angles = _check_values("angles", angles, MAX_VALUES)
-    biases = _check_values("biases", biases, MAX_VALUES)
+    angles = check_grid("angles", angles, MAX_VALUES)
+    biases = check_grid("biases", biases, MAX_VALUES)
     for a in angles:
         if not 0 <= a < 360:
             raise ValueError(f"angles must lie in [0, 360) degrees, got {a:g}")
