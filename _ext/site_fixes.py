@@ -16,7 +16,7 @@
   theme's (Bootstrap 5 and all of Font Awesome's icon classes) is 0.4 MB. After the build, the
   rules of the theme's, myst-nb's (mostly ANSI colours), Sphinx's ``basic.css``, Pygments' and
   MathJax's stylesheets whose every selector names a class that appears on no page and in no
-  script a page loads are dropped (0.55 MB → 0.17 MB); rules without classes, ``@font-face`` and
+  script a page loads are dropped (0.51 MB → 0.17 MB); rules without classes, ``@font-face`` and
   ``@keyframes`` stay.
 * **Display equations fit a phone.** MathJax 3 does not break lines; on pages with maths a small
   inline script at the end of the body shrinks each display equation wider than its column (to
