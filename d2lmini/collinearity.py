@@ -40,6 +40,7 @@ from .sliders import (
     Knob,
     SliderFigure,
     frame_figure,
+    nearest,
     slider_figure,
     to_frame,
 )
@@ -458,10 +459,10 @@ def collinearity_explorer(
     view = _view_around(points + [(setup.baseline, 0.0)], setup.factor)
     knobs = [
         Knob(f"relative error of the {names[1]} copy", deviations, fmt="{:g}",
-             start=_nearest(deviations, START_DEVIATION),
+             start=nearest(deviations, START_DEVIATION),
              live_values=sorted({0.0, *(round(m * 10.0**k, 12) for k in range(-6, 0) for m in (1, 2, 5)),
                                  *deviations})),
-        Knob("label noise", noise_scales, fmt="×{:g}", start=_nearest(noise_scales, START_NOISE),
+        Knob("label noise", noise_scales, fmt="×{:g}", start=nearest(noise_scales, START_NOISE),
              live_values=sorted({0.25 * k for k in range(17)} | set(noise_scales))),
     ]
     cache = {(f.deviation, f.noise_scale): f for f in grid}
@@ -471,7 +472,3 @@ def collinearity_explorer(
         return draw_collinear_fit(fit, names=names, view=view)
 
     return slider_figure(draw, knobs, live=live)
-
-
-def _nearest(values: Sequence[float], target: float) -> int:
-    return min(range(len(values)), key=lambda i: (abs(values[i] - target), i))

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -38,6 +37,7 @@ from .sliders import (
     Knob,
     SliderFigure,
     frame_figure,
+    frame_style,
     slider_figure,
     to_frame,
 )
@@ -260,17 +260,6 @@ def _path(result: SGDResult) -> torch.Tensor:
 # ---- drawing one frame of the explorer -----------------------------------------------------------
 
 
-@contextmanager
-def _frame_style() -> Iterator[None]:
-    """Frame text at :data:`~d2lmini.sliders.MIN_FONT_PT`, whatever the notebook's own rcParams say."""
-    import matplotlib
-
-    with matplotlib.rc_context({"font.size": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT,
-                                "xtick.labelsize": MIN_FONT_PT, "ytick.labelsize": MIN_FONT_PT,
-                                "axes.labelsize": MIN_FONT_PT, "axes.titlesize": MIN_FONT_PT}):
-        yield
-
-
 def _path_names(d: int) -> tuple[str, str]:
     """The two coordinates the path panel shows: (w, b) for one feature, else the first two weights."""
     return ("w", "b") if d == 1 else ("w1", "w2")
@@ -353,7 +342,7 @@ def draw_sgd_run(run: SGDRun) -> Frame:
     """
     if not isinstance(run, SGDRun):
         raise TypeError(f"run must be an SGDRun (see sgd_runs), got {type(run).__name__}")
-    with _frame_style():
+    with frame_style():
         return _draw_sgd_run(run)
 
 
@@ -682,7 +671,7 @@ def draw_timed_runs(runs: Sequence[TimedRun], target: float) -> Frame:
     if len(runs) > len(_BATCH_STYLES):
         raise ValueError(f"runs holds {len(runs)} batch sizes; a frame tells at most {len(_BATCH_STYLES)} apart")
     target = check_positive_float("target", target)
-    with _frame_style():
+    with frame_style():
         return _draw_timed_runs(runs, target)
 
 

@@ -22,12 +22,13 @@ their smallest text stays about 10 pixels tall.  :func:`to_frame` checks both.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import itertools
 import math
 import struct
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +91,31 @@ class Frame:
         )
 
 
+@contextlib.contextmanager
+def frame_style() -> Iterator[None]:
+    """Matplotlib settings for drawing a frame: text at :data:`MIN_FONT_PT` whatever the notebook set.
+
+    Text added after :func:`frame_figure` (labels, legends, titles) takes its size from the
+    settings in force, which a notebook may have made smaller; :func:`slider_figure` calls
+    ``draw`` inside this, and a public drawing function called on its own can use it too.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context(_FRAME_RC):
+        yield
+
+
+def nearest(values: Sequence[float], target: float) -> int:
+    """The index of the value closest to ``target`` (the first, on a tie): a :class:`Knob`'s ``start``.
+
+    Examples
+    --------
+    >>> nearest([0.1, 0.3, 1.0], 0.25), nearest([0, 1, 2, 3], 1.5)
+    (1, 1)
+    """
+    return min(range(len(values)), key=lambda i: (abs(values[i] - target), i))
+
+
 def frame_figure(height_px: int = 300, **subplots: Any) -> tuple[Any, Any]:
     """A matplotlib ``Figure`` (no pyplot) of the frame width and its axes, for a :class:`Frame`.
 
@@ -116,9 +142,7 @@ def frame_figure(height_px: int = 300, **subplots: Any) -> tuple[Any, Any]:
 
     if isinstance(height_px, bool) or not isinstance(height_px, int) or not 50 <= height_px <= 1200:
         raise ValueError(f"height_px must be a whole number of pixels from 50 to 1200, got {height_px!r}")
-    import matplotlib
-
-    with matplotlib.rc_context(_FRAME_RC):
+    with frame_style():
         figure = Figure(figsize=(FRAME_WIDTH_PX / FRAME_DPI, height_px / FRAME_DPI), dpi=FRAME_DPI,
                         facecolor="white")
         axes = figure.subplots(**subplots)
@@ -329,11 +353,7 @@ def slider_figure(draw: Callable[..., Frame], knobs: Sequence[Knob], *, live: bo
         raise TypeError(f"live must be True or False, got {type(live).__name__} {live!r}")
 
     def checked(*values: float) -> Frame:
-        import matplotlib
-
-        # Text added after frame_figure (labels, legends, titles) takes its size from the rc
-        # settings in force, which a notebook may have made smaller: draw in the frames' own.
-        with matplotlib.rc_context(_FRAME_RC):
+        with frame_style():
             frame = draw(*values)
         if not isinstance(frame, Frame):
             raise TypeError(f"draw{values} returned {type(frame).__name__}, not a Frame (see to_frame)")

@@ -31,6 +31,7 @@ from .sliders import (
     Knob,
     SliderFigure,
     frame_figure,
+    nearest,
     slider_figure,
     to_frame,
 )
@@ -315,8 +316,8 @@ def decision_line_explorer(
             f"angles and biases give {len(angles)} x {len(biases)} frames, more than {MAX_FRAMES}; "
             "every frame is stored in the page, so offer fewer values"
         )
-    angle_start = _nearest(angles, START_ANGLE)
-    bias_start = _nearest(biases, START_BIAS)
+    angle_start = nearest(angles, START_ANGLE)
+    bias_start = nearest(biases, START_BIAS)
     live_angles = sorted(set(range(0, 360, 5)) | set(angles))
     live_biases = sorted({round(-1.5 + 0.1 * k, 10) for k in range(31)} | set(biases))
     knobs = [
@@ -324,10 +325,6 @@ def decision_line_explorer(
         Knob("bias", biases, live_values=live_biases, fmt="{:g}", start=bias_start),
     ]
     return slider_figure(lambda angle, bias: draw_verdict(unit_verdict(angle, bias)), knobs, live=live)
-
-
-def _nearest(values: Sequence[float], target: float) -> int:
-    return min(range(len(values)), key=lambda i: (abs(values[i] - target), i))
 
 
 def _check_number(name: str, value: object) -> None:

@@ -22,6 +22,8 @@ from d2lmini.sliders import (
     Knob,
     SliderFigure,
     frame_figure,
+    frame_style,
+    nearest,
     slider_figure,
     to_frame,
 )
@@ -284,9 +286,29 @@ def test_frames_are_drawn_in_their_own_text_size_whatever_the_notebook_set():
 
     def draw(a):
         figure, axes = frame_figure(150)
-        axes.set_xlabel(f"a = {a}")  # sized when it is set, from the rc settings in force
+        axes.text(0.5, 0.5, f"a = {a}")  # sized when it is made, from the rc settings in force
         return to_frame(figure, f"a = {a}")
 
     with matplotlib.rc_context({"font.size": 6, "axes.labelsize": 6}):
         figure = slider_figure(draw, [Knob("a", [1, 2])])
     assert figure.shown().alt == "a = 1"
+
+
+def test_nearest_picks_the_closest_value_and_the_first_on_a_tie():
+    assert nearest([0.03, 0.1, 0.3, 1.0], 0.29) == 2
+    assert nearest([1, 2, 3, 4], 2.5) == 1
+    assert nearest([5.0], -100.0) == 0
+
+
+def test_frame_style_lets_a_drawing_called_on_its_own_pass_to_frame():
+    import matplotlib
+
+    with matplotlib.rc_context({"font.size": 6}):
+        figure, axes = frame_figure(150)
+        axes.text(0.5, 0.5, "small")
+        with pytest.raises(ValueError, match="6 pt"):
+            to_frame(figure, "text")
+        with frame_style():
+            figure, axes = frame_figure(150)
+            axes.text(0.5, 0.5, "readable")
+            assert to_frame(figure, "text").size == (FRAME_WIDTH_PX, 150)
