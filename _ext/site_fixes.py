@@ -73,6 +73,7 @@ CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 WORD = re.compile(r"[\w-]+")
 NOT = re.compile(r":not\([^()]*\)")
 GROUPING = (":is(", ":where(", ":has(", "\\")
+COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 
 def _block_end(css: str, start: int) -> int:
@@ -108,16 +109,18 @@ def _split_selectors(prelude: str) -> list[str]:
     return parts
 
 
-def purge_css(css: str, used: set[str]) -> str:
+def purge_css(css: str, used: set[str], unused_parts: tuple[str, ...] = ()) -> str:
     """``css`` without the style rules whose every selector names a class outside ``used``.
 
     A class inside ``:not()`` does not count; selectors with ``:is()``, ``:where()``, ``:has()``
     or an escaped character are kept whole, and so are ``@font-face``, ``@keyframes`` and the
-    like; Bootstrap's ``bs-`` classes, which its script builds from pieces, are always kept.
+    like; Bootstrap's ``bs-`` classes, which its script builds from pieces, are kept unless they
+    belong to one of ``unused_parts`` (``bs-popover-top`` to ``"popover"``).
     """
+    unused_part = re.compile(rf"(?:{'|'.join(map(re.escape, unused_parts))})(?:-|$)" if unused_parts else r"(?!)")
 
     def is_used(name: str) -> bool:
-        return name in used or name.startswith("bs-")
+        return name in used or (name.startswith("bs-") and not unused_part.match(name, 3))
 
     def keep(selector: str) -> bool:
         if any(g in selector for g in GROUPING):
@@ -139,7 +142,9 @@ def purge_css(css: str, used: set[str]) -> str:
                 out.append(text[i:end])
                 i = end
                 continue
-            prelude, end = text[i:brace], _block_end(text, brace)
+            # A comment between two rules (Pygments labels each rule) belongs to neither: its
+            # words must not count as the next rule's classes.
+            prelude, end = COMMENT.sub("", text[i:brace]), _block_end(text, brace)
             head = prelude.strip()
             if head.startswith(("@media", "@supports", "@layer", "@container")):
                 inner = walk(text[brace + 1:end - 1])
@@ -162,29 +167,199 @@ PURGED_STYLESHEETS = (
     "_static/styles/pydata-sphinx-theme.css", "_static/styles/sphinx-book-theme.css", "_static/mystnb.*.css",
     "_static/basic.css", "_static/pygments.css", "mathjax/chtml.css",
 )
+# Bootstrap's script names every component it has; a component no page mentions is not in use.
+BOOTSTRAP_PARTS = ("accordion", "carousel", "modal", "offcanvas", "popover", "toast")
+CUSTOM_PROPERTY = re.compile(r"""(?<=[{;])\s*(--[\w-]+)\s*:(?:"[^"]*"|'[^']*'|[^;{}"'])*(?:;|(?=}))""")
+READ = re.compile(r"--[\w-]+(?![\w-]*\s*:)")  # in var(), fallbacks too; not a declaration
+EMPTY_RULE = re.compile(r"(?:(?<=[{}])|^)[^{}@;]+\{\s*\}")
 
 
-def purge_theme_css(outdir: Path) -> None:
-    """Shrink the theme's render-blocking stylesheets to the rules this site can use.
+def purge_custom_properties(sheets: dict[Path, str], elsewhere: str) -> dict[Path, str]:
+    """``sheets`` without the custom properties (``--name: value``) nothing reads.
+
+    A property is read if ``--name`` appears in any of the sheets other than as a declaration or ``--name`` in
+    ``elsewhere`` (the other stylesheets, the scripts and the pages, which may read or set it).
+    Dropping one can leave another unread, so this repeats until nothing changes; rules left empty
+    go too.
+    """
+    set_or_read_elsewhere = set(re.findall(r"--[\w-]+", elsewhere))
+    while True:
+        read = set(READ.findall("".join(sheets.values()))) | set_or_read_elsewhere
+
+        def drop_unread(declaration: re.Match, read: set[str] = read) -> str:
+            return declaration.group(0) if declaration.group(1) in read else ""
+
+        changed = {path: EMPTY_RULE.sub("", CUSTOM_PROPERTY.sub(drop_unread, css)) for path, css in sheets.items()}
+        if changed == sheets:
+            return sheets
+        sheets = changed
+
+
+PYGMENTS_RULE = re.compile(r'html\[data-theme="(\w+)"\] \.highlight(?: \.([\w-]+))? \{([^}]*)\}')
+
+
+def plain_tokens(pygments_css: str) -> set[str]:
+    """Pygments' token classes drawn exactly like the code around them in every theme.
+
+    Such a ``<span>`` changes nothing on the page (``course.css`` makes a code block's ``<pre>``
+    take the Pygments colour of its ``.highlight`` box), but costs 23 bytes a token.
+    """
+    base: dict[str, str] = {}
+    styled: dict[str, dict[str, str]] = {}
+    for theme, token, body in PYGMENTS_RULE.findall(pygments_css):
+        declarations = {k.strip(): v.strip() for k, _, v in (d.partition(":") for d in body.split(";")) if v.strip()}
+        if not token:
+            base[theme] = declarations.get("color", "")
+        else:
+            styled.setdefault(token, {})[theme] = str(sorted(declarations.items()))
+    if not base:
+        return set()
+    plain = {"n", "p", "w"}  # a name, punctuation, whitespace: the usual plain ones
+    return {t for t in plain if all(styled.get(t, {}).get(th, str([("color", c)])) == str([("color", c)])
+                                    for th, c in base.items())}
+
+
+HIGHLIGHT = re.compile(r'<div class="highlight"><pre>.*?</pre></div>', re.DOTALL)
+
+
+def unwrap_plain_tokens(page: str, plain: set[str]) -> str:
+    """``page`` with the ``<span>`` of every plain Pygments token in its code blocks unwrapped."""
+    if not plain:
+        return page
+    token = re.compile(rf'<span class="(?:{"|".join(sorted(plain))})">([^<]*)</span>')
+    return HIGHLIGHT.sub(lambda block: token.sub(r"\1", block.group(0)), page)
+
+
+CONTENT_IMAGE = re.compile(r'<img (?![^>]*\bloading=)([^>]*\bsrc="([^"]*_images/[^"]+)"[^>]*)>')
+
+
+def lazy_images(page: str, folder: Path) -> str:
+    """``page`` with its figures (``_images/``) loaded lazily, their size reserved.
+
+    Off screen, a figure waits until the reader scrolls near it instead of sharing a slow link
+    with the text at the top; ``width`` and ``height`` (the PNG's own) keep its place, so nothing
+    below it moves when it arrives.
+    """
+    from PIL import Image  # matplotlib's dependency, so in every environment that builds the book
+
+    def lazy(tag: re.Match) -> str:
+        attributes, src = tag.group(1), tag.group(2)
+        size = ""
+        path = folder / html.unescape(src)
+        if " width=" not in f" {attributes}" and path.is_file():
+            with Image.open(path) as image:
+                size = f' width="{image.width}" height="{image.height}"'
+        return f'<img loading="lazy" decoding="async"{size} {attributes}>'
+
+    return CONTENT_IMAGE.sub(lazy, page)
+
+
+def lighten_site(outdir: Path) -> None:
+    """Shrink the theme's render-blocking stylesheets and the pages to what this site can use.
 
     "Used" is every word of every built page and of every script a page loads (the widget
     runtime too, which ``widgets/loader.js`` fetches): the classes the theme's, Bootstrap's and
-    Sphinx's scripts add at run time are written in them.
+    Sphinx's scripts add at run time are written in them, except Bootstrap's components that no
+    page mentions (:data:`BOOTSTRAP_PARTS`). Then the custom properties nothing reads go
+    (:func:`purge_custom_properties`) and the web fonts keep only the characters the stylesheets
+    draw (:func:`subset_fonts`). In the pages, plain Pygments tokens lose their ``<span>``
+    (:func:`plain_tokens`) and figures load lazily (:func:`lazy_images`).
     """
+    pygments = outdir / "_static" / "pygments.css"
+    plain = plain_tokens(pygments.read_text(encoding="utf-8")) if pygments.is_file() else set()
     used: set[str] = set()
     scripts: set[Path] = set()
-    for page in outdir.rglob("*.html"):
+    pages = sorted(outdir.rglob("*.html"))
+    texts = []
+    for page in pages:
         text = page.read_text(encoding="utf-8", errors="replace")
-        used.update(WORD.findall(text))
-        scripts.update((page.parent / src).resolve() for src in SCRIPT_SRC.findall(text))
+        unwrapped = lazy_images(unwrap_plain_tokens(text, plain), page.parent)
+        if unwrapped != text:
+            page.write_text(unwrapped, encoding="utf-8")
+        texts.append(unwrapped)
+        used.update(WORD.findall(unwrapped))
+        scripts.update((page.parent / src).resolve() for src in SCRIPT_SRC.findall(unwrapped))
     scripts.update(outdir.resolve().glob("widgets/widgets.js"))
-    for script in scripts:
+    unused = tuple(part for part in BOOTSTRAP_PARTS if not any(w == part or w.startswith(part + "-") for w in used))
+    script_texts = []
+    for script in sorted(scripts):
         if script.is_file() and "mathjax" not in script.parts:
-            used.update(WORD.findall(script.read_text(encoding="utf-8", errors="replace")))
+            script_texts.append(script.read_text(encoding="utf-8", errors="replace"))
+            used.update(w for w in WORD.findall(script_texts[-1])
+                        if not any(w.startswith(u) and w[len(u):len(u) + 1] in ("", "-") for u in unused))
+    purged = {}
     for sheet in (found for pattern in PURGED_STYLESHEETS for found in sorted(outdir.glob(pattern))):
         if sheet.is_file():
             css = re.sub(r"/\*# sourceMappingURL=[^*]*\*/\s*$", "", sheet.read_text(encoding="utf-8"))
-            sheet.write_text(purge_css(css, used), encoding="utf-8")
+            purged[sheet] = purge_css(css, used, unused)
+    others = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(outdir.rglob("*.css")) if p not in purged]
+    purged = purge_custom_properties(purged, "".join(others + script_texts + texts))
+    purged = subset_fonts(purged, "".join(others))
+    for sheet, css in purged.items():
+        sheet.write_text(css, encoding="utf-8")
+
+
+FONT_FACE = re.compile(r"@font-face[^{]*\{[^}]*\}")
+FONT_URL = re.compile(r"""url\(["']?([^"')?#]+\.(?:woff2?|ttf))["']?\)(?:\s*format\([^)]*\))?""")
+CSS_STRING = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
+NOT_TEXT = re.compile(r"\b(?:url|format)\((?:\"[^\"]*\"|'[^']*'|[^)]*)\)")
+CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)")
+
+
+def css_characters(css: str) -> set[str]:
+    """Every character a CSS string can draw (``content: "\\f105"``, ``--icon: "x"``).
+
+    Strings in ``@font-face`` rules, ``url()`` and ``format()`` name files, not text: skipped.
+    """
+    chars: set[str] = set()
+    drawn = NOT_TEXT.sub("", FONT_FACE.sub("", css))
+    for double, single in CSS_STRING.findall(drawn):
+        text = CSS_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else m.group(2), double or single)
+        chars.update(text)
+    return chars
+
+
+def subset_fonts(sheets: dict[Path, str], other_css: str) -> dict[Path, str]:
+    """Cut every web font the sheets declare down to the characters the site's CSS can draw with it.
+
+    The icon font (Font Awesome, 156 kB) and MathJax's TeX fonts draw only what a stylesheet
+    writes in a string (``content``, or a custom property that ``content`` reads): the icons
+    the purge kept, the maths characters the pages use. Fonts are not render-blocking, but on a
+    slow link they share it with the text the reader waits for. Each font becomes a WOFF
+    (zlib; WOFF2 would need Brotli) holding just those characters, made from the TrueType or
+    WOFF file its declaration lists, and the declaration lists that one file.
+    """
+    from fontTools import subset  # matplotlib's dependency, so in every environment that builds the book
+    from fontTools.ttLib import TTFont
+
+    chars = css_characters("".join(sheets.values()) + other_css)
+    unicodes = sorted(ord(c) for c in chars)
+    done: dict[Path, str] = {}
+
+    def subset_face(sheet: Path, face: str) -> str:
+        # Reading WOFF2 needs Brotli too: subset from the TrueType or WOFF the face also lists.
+        urls = [url for url in FONT_URL.findall(face) if not url.endswith(".woff2")]
+        source = (sheet.parent / urls[0]).resolve() if urls else None
+        if source is None or not source.is_file():
+            return face
+        target = source.with_suffix(".woff") if source.suffix != ".woff" else source
+        if target not in done.values():
+            font = TTFont(source)
+            options = subset.Options()
+            options.flavor = "woff"
+            options.ignore_missing_unicodes = True
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=unicodes)
+            subsetter.subset(font)
+            font.flavor = "woff"
+            font.save(target)
+        done[source] = target
+        name = Path(urls[0]).with_suffix(".woff").as_posix()
+        src = re.search(r"src\s*:[^;}]*", face)
+        return face if src is None else face.replace(src.group(0), f'src:url("{name}") format("woff")')
+
+    return {sheet: FONT_FACE.sub(lambda m, sheet=sheet: subset_face(sheet, m.group(0)), css)
+            for sheet, css in sheets.items()}
 
 
 SOLUTION_TITLE = re.compile(r"(Solution to)(<a [^>]*>) ")
@@ -298,7 +473,7 @@ def write_index(app: Sphinx, exception: Exception | None) -> None:
 
 def purge_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
-        purge_theme_css(Path(app.outdir))
+        lighten_site(Path(app.outdir))
 
 
 def setup(app: Sphinx) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -125,3 +126,90 @@ def test_figures_work_from_a_folder_without_a_server(built_site, browser):
         assert shown == 2 and errors == []
     finally:
         page.close()
+
+
+FONT_FACE = re.compile(r"@font-face[^{]*\{([^}]*)\}")
+FONT_SRC = re.compile(r"""url\(["']?([^"')]+)["']?\)""")
+CSS_STRING = re.compile(r'content\s*:\s*"((?:[^"\\]|\\.)*)"|--[\w-]+\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _drawn(css: str) -> set[str]:
+    """Characters written in ``content`` and custom-property strings (an independent reading)."""
+    chars: set[str] = set()
+    for a, b in CSS_STRING.findall(css):
+        text = re.sub(r"\\([0-9a-fA-F]{1,6}) ?", lambda m: chr(int(m.group(1), 16)), a or b)
+        chars.update(re.sub(r"\\(.)", r"\1", text))
+    return chars
+
+
+def test_web_fonts_are_small_and_hold_every_glyph_the_stylesheets_draw(built_site):
+    """The build cuts Font Awesome and MathJax's fonts down to the characters the CSS draws.
+
+    Truth: every icon (a private-use character) the stylesheets draw is in an icon font the
+    site declares, and every character of MathJax's stylesheet is in one of its fonts.
+    """
+    from fontTools.ttLib import TTFont
+
+    def fonts(sheet: Path) -> dict[Path, set[int]]:
+        found = {}
+        for body in FONT_FACE.findall(sheet.read_text(encoding="utf-8")):
+            urls = FONT_SRC.findall(body)
+            assert len(urls) == 1 and urls[0].endswith(".woff"), (sheet, urls)
+            path = (sheet.parent / urls[0]).resolve()
+            assert path.is_file(), path
+            assert path.stat().st_size < 40_000, f"{path.name}: {path.stat().st_size} bytes"
+            found[path] = set(TTFont(path).getBestCmap() or {})  # MathJax_Zero: no character at all
+        return found
+
+    theme = HTML / "_static" / "styles" / "pydata-sphinx-theme.css"
+    icon_fonts = fonts(theme)
+    icons = {ord(c) for sheet in HTML.rglob("*.css") for c in _drawn(sheet.read_text(encoding="utf-8"))
+             if 0xE000 <= ord(c) <= 0xF8FF}
+    assert len(icons) >= 10 and icons <= set().union(*icon_fonts.values()), sorted(map(hex, icons))
+    chtml = HTML / "mathjax" / "chtml.css"
+    maths = {ord(c) for c in _drawn(chtml.read_text(encoding="utf-8"))}
+    assert len(maths) >= 50
+    assert maths <= set().union(*fonts(chtml).values()), sorted(map(hex, maths - set().union(*fonts(chtml).values())))
+
+
+def test_code_blocks_drop_plain_token_spans_but_look_the_same(built_site, open_page):
+    """Names and punctuation lose their <span>; they must still have the colour their span gave.
+
+    Truth: Pygments' own stylesheet as Sphinx wrote it (the rule for ``.n``, a name), against the
+    colour the browser draws the unwrapped text in; numbers (``.mi``) keep a colour of their own.
+    """
+    text = (HTML / "chapters" / "04-sgd.html").read_text(encoding="utf-8")
+    assert '<span class="n">' not in text and '<span class="p">' not in text
+    assert text.count('<span class="mi">') > 20
+    for mode in ("light", "dark"):
+        page, _ = open_page("chapters/04-sgd.html", color_mode=mode)
+        pre, number = page.evaluate("""() => {
+            const pre = document.querySelector('.cell_input div.highlight pre');
+            const mi = pre.querySelector('span.mi');
+            return [getComputedStyle(pre).color, getComputedStyle(mi).color];
+        }""")
+        name_colour = page.evaluate(f"""() => {{
+            const probe = document.createElement('span');
+            probe.className = 'n';
+            document.querySelector('html[data-theme="{mode}"] .cell_input div.highlight pre').append(probe);
+            return getComputedStyle(probe).color;
+        }}""")
+        assert pre == name_colour, mode
+        assert number != pre, mode
+        page.context.close()
+
+
+def test_figures_load_lazily_at_their_own_size(built_site):
+    """Chapter figures wait until the reader nears them, with width and height the PNG's own."""
+    from PIL import Image
+
+    checked = 0
+    for name in chapter_names():
+        text = (HTML / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+        for tag in re.findall(r'<img [^>]*src="\.\./_images/[^"]+"[^>]*>', text):
+            src = re.search(r'src="\.\./(_images/[^"]+)"', tag).group(1)
+            with Image.open(HTML / src) as image:
+                size = f'width="{image.width}" height="{image.height}"'
+            assert 'loading="lazy"' in tag and size in tag, tag[:160]
+            checked += 1
+    assert checked >= 15  # 19 figures when this was written
