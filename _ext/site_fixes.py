@@ -348,6 +348,7 @@ def subset_fonts(sheets: dict[Path, str], other_css: str) -> dict[Path, str]:
             options = subset.Options()
             options.flavor = "woff"
             options.ignore_missing_unicodes = True
+            options.drop_tables += ["FFTM"]  # FontForge's timestamps: fontTools would drop it with a warning
             subsetter = subset.Subsetter(options)
             subsetter.populate(unicodes=unicodes)
             subsetter.subset(font)

@@ -405,6 +405,14 @@ def test_figures_follow_the_keyboard(open_page, chapter, width):
     assert views == len(marked) and all(m["widgets"] == 1 for m in marked)
     on_page = [key for m in marked for key in m["figures"]]
     assert on_page == [f.key for f in figures], f"{chapter}: the page shows other figures than the notebook saved"
+    # The chapter's own figures load lazily, as the reader scrolls: fetch them now, so that
+    # what the walk below may fetch is the sliders' doing alone.
+    figures_src = set(page.evaluate("""() => [...document.querySelectorAll('img[loading="lazy"]')]
+                                             .map(img => { img.loading = 'eager'; return img.src; })"""))
+    for _ in range(100):  # the log counts a response once Playwright reports it finished
+        if figures_src <= {url for url, _ in log.resources}:
+            break
+        page.wait_for_timeout(50)
     page.wait_for_load_state("networkidle")
     loaded = log.bytes_loaded
     page.evaluate("document.addEventListener('keydown', () => { window.__lastKey = performance.now(); }, true)")
