@@ -124,6 +124,43 @@ def site_pages() -> list[str]:
     ]
 
 
+def gen(seed: int = 0) -> Any:
+    """A seeded ``torch.Generator``: the tests' data never depend on torch's global random state."""
+    import torch  # here, not at the top: the project-level checks need no torch
+
+    return torch.Generator().manual_seed(seed)
+
+
+def numpy_least_squares(X: Any, y: Any) -> tuple[Any, float, int]:
+    """The independent truth for a fit: NumPy's minimum-norm least squares with an intercept, in float64.
+
+    ``X`` (n, d) and ``y`` (n,) may be tensors on the CPU or arrays; returns ``(w, b, rank)``.
+    """
+    import numpy as np
+
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    theta, _, rank, _ = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)
+    return theta[:-1], float(theta[-1]), int(rank)
+
+
+def imported_by(statement: str, module: str) -> bool:
+    """Whether running ``statement`` in a fresh interpreter imports ``module`` (import-time weight)."""
+    import sys
+
+    code = f"import sys; {statement}; print({module!r} in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return out.strip() == "True"
+
+
+@pytest.fixture
+def close_figures():
+    """Close every pyplot figure after the test (``pytestmark = pytest.mark.usefixtures(...)``)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def one_feature_data(n: int = 25, seed: int = 0) -> tuple[Any, Any]:
     """Noisy points around y = 1.5 x - 1 with x in [1, 4]: the one-feature data of chapters 2 and 5's helpers."""
     import torch  # here, not at the top: the project-level checks need no torch

@@ -141,6 +141,9 @@ def test_scaling_data_follow_the_linear_model_with_unit_variance_predictions():
 
 
 def test_winners_names_the_faster_method_per_point():
-    summary = [(1000, 10, 3.0), (10_000, 10, 4.0), (10_000, 10, 5.0), (10_000, 1000, 0.1)]
-    # The point both sweeps share is named once.
-    assert winners(summary) == "least squares at 1,000 × 10, 10,000 × 10; SGD at 10,000 × 1,000 (10.0× faster)"
+    # Ratio SGD time / least-squares time per point; above 1, least squares wins.
+    by_n, by_d = {"1,000 × 10": 3.0, "10,000 × 10": 4.0}, {"10,000 × 10": 5.0, "10,000 × 1,000": 0.1}
+    # The point both sweeps share is named once, as scaling() merges the sweeps.
+    assert winners({**by_n, **by_d}) == (
+        "least squares at 1,000 × 10, 10,000 × 10; SGD at 10,000 × 1,000 (10.0× faster)")
+    assert winners({"1 × 1": 0.5}) == "SGD at 1 × 1 (2.00× faster)"

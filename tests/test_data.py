@@ -11,21 +11,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from conftest import gen, numpy_least_squares
 
 import d2lmini
 from d2lmini import _validation as v
-
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-def lstsq_with_bias(X: torch.Tensor, y: torch.Tensor) -> tuple[np.ndarray, float]:
-    """Least squares with an intercept, solved by NumPy in float64."""
-    A = np.column_stack([X.double().numpy(), np.ones(X.shape[0])])
-    theta, *_ = np.linalg.lstsq(A, y.double().numpy(), rcond=None)
-    return theta[:-1], float(theta[-1])
-
 
 # ---------------------------------------------------------------- synthetic_data
 
@@ -70,7 +59,7 @@ def test_synthetic_data_statistics_and_least_squares_recovery():
     assert abs(residual.mean()) < 0.03
     assert residual.std() == pytest.approx(noise, abs=0.02)
     # least squares recovers the parameters
-    w_hat, b_hat = lstsq_with_bias(X, y)
+    w_hat, b_hat, _ = numpy_least_squares(X, y)
     np.testing.assert_allclose(w_hat, w_true, atol=0.02)
     assert b_hat == pytest.approx(b_true, abs=0.02)
 
@@ -168,7 +157,7 @@ def test_house_data_ranges_and_recovery():
     assert area.std() == pytest.approx(160.0 / math.sqrt(12), abs=2.0)
     assert age.mean() == pytest.approx(30.0, abs=1.0)
     assert age.std() == pytest.approx(60.0 / math.sqrt(12), abs=1.0)
-    w_hat, b_hat = lstsq_with_bias(X, price)
+    w_hat, b_hat, _ = numpy_least_squares(X, price)
     np.testing.assert_allclose(w_hat, [2.0, -1.5], atol=0.05)
     assert b_hat == pytest.approx(50.0, abs=3.0)  # standard error is about 0.5
     residual = price.double().numpy() - (X.double().numpy() @ np.array([2.0, -1.5]) + 50.0)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import matplotlib
 
@@ -12,6 +10,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import pytest
+from conftest import imported_by
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Circle
 
@@ -25,11 +24,7 @@ from d2lmini.diagrams import (
     neuron_diagram,
 )
 
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def by_gid(artists, gid):
@@ -192,6 +187,4 @@ def test_neuron_rejects_bad_input(kwargs, exc, match):
 def test_diagrams_are_exported_and_importing_does_not_load_matplotlib():
     assert d2lmini.network_diagram is network_diagram
     assert d2lmini.neuron_diagram is neuron_diagram
-    code = "import sys, d2lmini.diagrams; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "False"
+    assert not imported_by("import d2lmini.diagrams", "matplotlib")

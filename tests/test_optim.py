@@ -14,19 +14,9 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from conftest import gen, numpy_least_squares
 
 import d2lmini
-
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-def numpy_lstsq(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, int]:
-    """Minimum-norm least squares with an intercept column; returns (w, b, rank)."""
-    A = np.column_stack([X, np.ones(len(X))])
-    theta, _, rank, _ = np.linalg.lstsq(A, y, rcond=None)
-    return theta[:-1], float(theta[-1]), int(rank)
 
 
 def half_mse(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> float:
@@ -54,7 +44,7 @@ def test_fit_least_squares_matches_numpy(n, d, dtype):
     w, b = d2lmini.fit_least_squares(X, y)
     assert w.shape == (d,) and b.shape == ()
     assert w.dtype == dtype and b.dtype == dtype
-    w_np, b_np, rank = numpy_lstsq(X.double().numpy(), y.double().numpy())
+    w_np, b_np, rank = numpy_least_squares(X.double().numpy(), y.double().numpy())
     assert rank == d + 1
     tol = 1e-4 if dtype == torch.float32 else 1e-10
     np.testing.assert_allclose(w.double().numpy(), w_np, rtol=tol, atol=tol)
@@ -93,7 +83,7 @@ def test_fit_least_squares_duplicated_column_warns_and_returns_minimum_norm_solu
         w, b = d2lmini.fit_least_squares(X, y)
     assert record[0].filename == __file__  # stacklevel points at the caller
     assert issubclass(d2lmini.RankDeficientWarning, UserWarning)
-    w_np, b_np, rank = numpy_lstsq(X3, yn)
+    w_np, b_np, rank = numpy_least_squares(X3, yn)
     assert rank == 3
     np.testing.assert_allclose(w.numpy(), w_np, atol=1e-10)
     assert float(b) == pytest.approx(b_np, abs=1e-10)
@@ -118,7 +108,7 @@ def test_fit_least_squares_underdetermined_interpolates():
     with pytest.warns(d2lmini.RankDeficientWarning, match=r"rank 3 but 6 columns"):
         w, b = d2lmini.fit_least_squares(torch.tensor(Xn), torch.tensor(yn))
     np.testing.assert_allclose((torch.tensor(Xn) @ w + b).numpy(), yn, atol=1e-10)
-    w_np, b_np, _ = numpy_lstsq(Xn, yn)
+    w_np, b_np, _ = numpy_least_squares(Xn, yn)
     np.testing.assert_allclose(np.append(w.numpy(), float(b)), np.append(w_np, b_np), atol=1e-10)
 
 
@@ -219,7 +209,7 @@ def test_sgd_rejects_a_bare_tensor():
 def test_fit_sgd_converges_to_least_squares_on_easy_data():
     X, y = easy_data(1000)
     result = d2lmini.fit_sgd(X, y, lr=0.03, batch_size=10, num_epochs=3, generator=gen(1))
-    w_np, b_np, _ = numpy_lstsq(X.double().numpy(), y.double().numpy())
+    w_np, b_np, _ = numpy_least_squares(X.double().numpy(), y.double().numpy())
     np.testing.assert_allclose(result.w.double().numpy(), w_np, atol=0.01)
     assert float(result.b) == pytest.approx(b_np, abs=0.01)
     assert result.diverged is False
@@ -453,7 +443,7 @@ def test_fit_least_squares_well_conditioned_float32_designs_do_not_warn():
         y = torch.tensor(rng.normal(size=n), dtype=torch.float32)
         warned, w, _ = lstsq_rank_warning(X, y)
         assert not warned, (n, d)
-        w_np, _, rank = numpy_lstsq(X.double().numpy(), y.double().numpy())
+        w_np, _, rank = numpy_least_squares(X.double().numpy(), y.double().numpy())
         assert rank == d + 1
         np.testing.assert_allclose(w.double().numpy(), w_np, rtol=1e-4, atol=1e-5)
     # the course's housing data and chapter 08's nearly (but resolvably) dependent copy

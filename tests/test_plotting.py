@@ -17,11 +17,7 @@ from matplotlib.collections import LineCollection, PathCollection
 import d2lmini
 from d2lmini.timing import Timing
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 # ---------------------------------------------------------------- plot

@@ -51,6 +51,11 @@ def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
+def chapter_and_reader(name: str) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """The executed chapter and the reader notebook made from it."""
+    return read(ROOT / "chapters" / f"{name}.ipynb"), read(READER / f"{name}.ipynb")
+
+
 def by_id(nb: nbformat.NotebookNode) -> dict[str, int]:
     return {cell.get("id"): index for index, cell in enumerate(nb.cells)}
 
@@ -237,7 +242,7 @@ def test_the_myst_check_passes_what_the_reader_notebooks_write():
 
 @pytest.mark.parametrize("name", chapter_names())
 def test_every_figure_shows_its_caption_and_keeps_its_alt_text(name):
-    chapter, nb = read(ROOT / "chapters" / f"{name}.ipynb"), read(READER / f"{name}.ipynb")
+    chapter, nb = chapter_and_reader(name)
     solution_code, _ = solution_regions(chapter)
     index = by_id(nb)
     figures = 0
@@ -272,7 +277,7 @@ def test_every_figure_shows_its_caption_and_keeps_its_alt_text(name):
 
 @pytest.mark.parametrize("name", chapter_names())
 def test_solutions_are_hidden_until_asked_for(name):
-    chapter, nb = read(ROOT / "chapters" / f"{name}.ipynb"), read(READER / f"{name}.ipynb")
+    chapter, nb = chapter_and_reader(name)
     solution_code, solution_prose = solution_regions(chapter)
     index = by_id(nb)
     for cell in chapter.cells:
@@ -354,7 +359,7 @@ def test_numbers_agree_with_the_website(built_site, name):
 def test_references_read_as_on_the_website(built_site, name):
     """{eq} and {numref} give the site's number, {cite} its text, {doc} its title and address."""
     labels = _site_labels(built_site)
-    chapter, nb = read(ROOT / "chapters" / f"{name}.ipynb"), read(READER / f"{name}.ipynb")
+    chapter, nb = chapter_and_reader(name)
     index = by_id(nb)
     for cell in chapter.cells:
         if cell.cell_type != "markdown":
@@ -403,10 +408,10 @@ def test_launch_buttons_and_download_open_the_reader_notebook(built_site, name):
 @pytest.mark.parametrize("name", chapter_names())
 def test_the_bootstrap_cell_comes_first_and_stays_unfolded(name):
     # The website removes the bootstrap cell (tag remove-cell); the Colab reader needs it first of all.
-    chapter = read(ROOT / "chapters" / f"{name}.ipynb")
+    # (test_notebooks checks that the chapter's first code cell is the bootstrap cell, tagged remove-cell.)
+    chapter, nb = chapter_and_reader(name)
     bootstrap = next(c for c in chapter.cells if c.cell_type == "code")
-    assert "remove-cell" in bootstrap.metadata.get("tags", [])
-    first = next(c for c in read(READER / f"{name}.ipynb").cells if c.cell_type == "code")
+    first = next(c for c in nb.cells if c.cell_type == "code")
     assert first.source == bootstrap.source
     assert first.outputs == [] and first.execution_count is None
     assert not first.metadata.get("jupyter", {}).get("source_hidden")

@@ -123,31 +123,30 @@ def ensure(python: str = COLAB_PYTHON, requirements: Path = PINS, name: str = "c
     return env_python
 
 
+def _pip_once(target: Path, lock_name: str, python: Path | str, *pip_args: str | Path) -> Path:
+    """Run ``python -m pip *pip_args`` (which fill ``target``) unless done before; other workers wait for it."""
+    cache_root().mkdir(parents=True, exist_ok=True)
+    with open(cache_root() / lock_name, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / ".complete").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            _run(python, "-m", "pip", *pip_args)
+            (target / ".complete").touch()
+    return target
+
+
 def build_backend_wheels() -> Path:
     """A folder holding Colab's setuptools wheel, for pip's isolated build of d2lmini without an index."""
     pinned = [line for line in pins() if line.startswith("setuptools==")]
     target = cache_root() / f"wheels-{pinned[0].split('==')[1]}"
-    cache_root().mkdir(parents=True, exist_ok=True)
-    with open(cache_root() / "wheels.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (target / ".complete").exists():
-            shutil.rmtree(target, ignore_errors=True)
-            _run(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", target, *pinned)
-            (target / ".complete").touch()
-    return target
+    return _pip_once(target, "wheels.lock", sys.executable, "download", "--quiet", "--no-deps", "--dest", target, *pinned)
 
 
 def pytest_path(env_python: Path) -> Path:
     """A folder with pytest for ``env_python``'s version, to put on its PYTHONPATH."""
     version = _run(env_python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])").stdout.strip()
     target = cache_root() / f"pytest-py{version}-{hashlib.sha256(' '.join(PYTEST_PINS).encode()).hexdigest()[:8]}"
-    with open(cache_root() / "pytest.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (target / ".complete").exists():
-            shutil.rmtree(target, ignore_errors=True)
-            _run(env_python, "-m", "pip", "install", "--quiet", "--no-deps", "--target", target, *PYTEST_PINS)
-            (target / ".complete").touch()
-    return target
+    return _pip_once(target, "pytest.lock", env_python, "install", "--quiet", "--no-deps", "--target", target, *PYTEST_PINS)
 
 
 def main() -> int:

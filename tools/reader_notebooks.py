@@ -1,25 +1,12 @@
 """Generate the reader notebooks: ``notebooks/NN-name.ipynb`` from ``chapters/NN-name.ipynb``.
 
-The chapters are MyST notebooks: the website (Sphinx, myst-nb) resolves their roles and
-directives, but Colab, SageMaker Studio Lab and plain Jupyter show them raw. A reader
-notebook is the same executed chapter rewritten as plain Jupyter Markdown, so that it reads
-like the website page with no MyST renderer:
-
-* ``{eq}`` becomes the equation number, ``(4.2)``; ``$$ ... $$ (label)`` becomes plain display
-  maths carrying ``\\tag{4.2}``; ``{numref}`` becomes ``Fig. 4.1``; ``{cite}`` becomes the
-  website's author-year text, ``[Bottou, 2010]``, linked to the website's references page;
-  ``{doc}`` becomes a link to the website page. Labels and targets are dropped. Numbers are
-  computed the way Sphinx numbers them with ``numfig``: chapters in ``_toc.yml`` order,
-  equations, figures and exercises counted per chapter in document order.
-* Every figure (``mystnb.figure`` / ``figure`` cell metadata) gets a Markdown cell right after
-  its code cell with its number and caption, and its alt text in a ``<details>`` block.
-* sphinx-exercise's ``{exercise}`` reads as plain Markdown; dropdown admonitions (hints) and
-  solutions are folded: solution prose in ``<details>``, solution code cells collapsed for
-  Colab (``cellView: "form"`` and a ``#@title`` first line) and for JupyterLab / Notebook 7 /
-  VS Code (``metadata.jupyter.source_hidden``), their outputs removed.
-* Outputs are kept (they are what re-running prints), except the output of cells the website
-  hides (``hide-output``), of solution cells, and widget views with the stored widget state,
-  which no front end can use without the kernel that made them.
+A reader notebook is the executed MyST chapter rewritten as plain Jupyter Markdown, for Colab,
+SageMaker Studio Lab and Jupyter, which show MyST raw: roles become the numbers, titles and
+author-year citations the website prints (counted as Sphinx's ``numfig`` counts them), labels and
+options go, every figure gets a caption cell with its alt text folded below, hints and solutions are
+folded (solution code for Colab and for JupyterLab alike), and outputs are kept except widget views
+and those of hidden and solution cells. README.md, "Reading in Colab, Studio Lab or Jupyter", says
+what a reader sees and why.
 
 Every reader notebook records, under ``metadata.course_reader``, its source chapter and a
 SHA-256 of that chapter's ``.ipynb``, of this tool and of every cross-reference fact it used
@@ -41,6 +28,7 @@ import json
 import posixpath
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -61,7 +49,7 @@ ADMONITIONS = {
 
 # MyST syntax, written strictly enough to catch every construct the chapters use.
 ROLE = re.compile(r"\{(?P<name>[A-Za-z][\w:+.-]*)\}`(?P<content>[^`]*)`")
-FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")
+FENCE_OPEN = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")
 DIRECTIVE_INFO = re.compile(r"^\s*\{(?P<name>[A-Za-z][\w:+.-]*)\}\s*(?P<arg>.*)$")
 OPTION_LINE = re.compile(r"^[ \t]*:(?P<key>[A-Za-z][\w-]*):(?:[ \t]+(?P<value>.*))?$")
 TARGET_LINE = re.compile(r"^[ \t]*\((?P<label>[^()\s]+)\)=[ \t]*$")
@@ -77,6 +65,12 @@ HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.+?)[ \t]*#*[ \t]*$")
 
 class ReaderError(ValueError):
     """Input the reader notebooks cannot render; the message names the file and the construct."""
+
+
+def closing_fence(opened: re.Match) -> re.Pattern[str]:
+    """The line that closes the fence ``FENCE_OPEN`` matched: the same character, at least as many."""
+    fence = opened["fence"]
+    return re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,7 +125,6 @@ class Directive:
     arg: str
     options: dict
     body: list  # of str lines and nested Directive blocks
-    indent: str
 
 
 def parse_blocks(lines: list[str], where: str) -> list:
@@ -145,10 +138,8 @@ def parse_blocks(lines: list[str], where: str) -> list:
             out.append(line)
             i += 1
             continue
-        fence, info, indent = opened["fence"], opened["info"], opened["indent"]
-        directive = DIRECTIVE_INFO.match(info)
-        char = fence[0]
-        close = re.compile(rf"^[ \t]*{re.escape(char)}{{{len(fence)},}}[ \t]*$")
+        directive = DIRECTIVE_INFO.match(opened["info"])
+        close = closing_fence(opened)
         j = i + 1
         while j < len(lines) and not close.match(lines[j]):
             j += 1
@@ -156,7 +147,7 @@ def parse_blocks(lines: list[str], where: str) -> list:
             raise ReaderError(f"{where}: the fence {line.strip()!r} is never closed")
         inner = lines[i + 1 : j]
         if directive is None:
-            if char == ":":
+            if opened["fence"][0] == ":":
                 raise ReaderError(f"{where}: a colon fence without a directive name: {line.strip()!r}")
             out.extend(lines[i : j + 1])  # an ordinary code block: kept verbatim
         else:
@@ -173,7 +164,7 @@ def parse_blocks(lines: list[str], where: str) -> list:
                     options[m["key"]] = (m["value"] or "").strip()
                     k += 1
             body = parse_blocks(inner[k:], where)
-            out.append(Directive(directive["name"], directive["arg"].strip(), options, body, indent))
+            out.append(Directive(directive["name"], directive["arg"].strip(), options, body))
         i = j + 1
     return out
 
@@ -192,7 +183,7 @@ def code_free_lines(lines: list[str]) -> list[str]:
         if fence is None:
             opened = FENCE_OPEN.match(line)
             if opened and opened["fence"][0] != ":" and not DIRECTIVE_INFO.match(opened["info"]):
-                fence = re.compile(rf"^[ \t]*{re.escape(opened['fence'][0])}{{{len(opened['fence'])},}}[ \t]*$")
+                fence = closing_fence(opened)
                 continue
             kept.append(line)
         elif fence.match(line):
@@ -237,17 +228,13 @@ def figure_metadata(cell) -> tuple[dict, dict]:
     return figure, image
 
 
-def chapter_source(root: Path, docname: str) -> Path | None:
-    for suffix in (".ipynb", ".md"):
-        if (root / f"{docname}{suffix}").exists():
-            return root / f"{docname}{suffix}"
-    return None
-
-
-def markdown_cells_of(path: Path) -> list:
-    if path.suffix == ".ipynb":
-        return nbformat.read(path, as_version=4).cells
-    return [nbformat.v4.new_markdown_cell(path.read_text(encoding="utf-8"))]
+def cells_of(root: Path, docname: str) -> list:
+    """A toc document's cells: the executed chapter's, or a plain page's text as one Markdown cell."""
+    if (root / f"{docname}.ipynb").exists():
+        return nbformat.read(root / f"{docname}.ipynb", as_version=4).cells
+    if (root / f"{docname}.md").exists():
+        return [nbformat.v4.new_markdown_cell((root / f"{docname}.md").read_text(encoding="utf-8"))]
+    raise ReaderError(f"_toc.yml lists {docname}, but neither {docname}.ipynb nor .md exists")
 
 
 def load_project(root: Path = ROOT) -> Project:
@@ -261,12 +248,9 @@ def load_project(root: Path = ROOT) -> Project:
         return f"{prefix}.{count}" if prefix else str(count)
 
     for docname in docnames:
-        source = chapter_source(root, docname)
-        if source is None:
-            raise ReaderError(f"_toc.yml lists {docname}, but neither {docname}.ipynb nor .md exists")
         counts = {"equation": 0, "figure": 0, "exercise": 0}
         pending_targets: list[str] = []
-        for index, cell in enumerate(markdown_cells_of(source)):
+        for index, cell in enumerate(cells_of(root, docname)):
             where = f"{docname} cell {index}"
             if cell.cell_type == "code":
                 figure, _ = figure_metadata(cell)
@@ -291,25 +275,21 @@ def load_project(root: Path = ROOT) -> Project:
                     for label in pending_targets:
                         project.targets[label] = Target("section", docname, title=text)
                     pending_targets = []
-                if MATH_LABEL.search(line):
+                equation = MATH_LABEL.search(line)
+                if equation:
                     counts["equation"] += 1
-                    label = MATH_LABEL.search(line)["label"]
-                    project.targets[label] = Target("equation", docname, number(docname, counts["equation"]))
+                    project.targets[equation["label"]] = Target("equation", docname, number(docname, counts["equation"]))
                 if re.search(r"\{bibliography\}", line) and FENCE_OPEN.match(line):
                     project.bibliography_doc = docname
             for directive in iter_directives(parse_blocks(cell.source.splitlines(), where)):
-                if directive.name in ("exercise", "exercise-start"):
-                    label = directive.options.get("label")
-                    numbered_exercise = "nonumber" not in directive.options
-                    if numbered_exercise:
-                        counts["exercise"] += 1
-                    if label:
-                        project.targets[label] = Target(
-                            "exercise",
-                            docname,
-                            number(docname, counts["exercise"]) if numbered_exercise else "",
-                            directive.arg,
-                        )
+                if directive.name not in ("exercise", "exercise-start"):
+                    continue
+                numbered_exercise = "nonumber" not in directive.options
+                if numbered_exercise:
+                    counts["exercise"] += 1
+                if directive.options.get("label"):
+                    text = number(docname, counts["exercise"]) if numbered_exercise else ""
+                    project.targets[directive.options["label"]] = Target("exercise", docname, text, directive.arg)
     bibfiles = config.get("bibtex_bibfiles") or []
     if bibfiles:
         load_bibliography(project, [root / name for name in bibfiles])
@@ -324,10 +304,7 @@ def load_bibliography(project: Project, paths: list[Path]) -> None:
     import pybtex.database
     import pybtex.plugin
 
-    entries = {}
-    for path in paths:
-        data = pybtex.database.parse_file(str(path))
-        entries.update(data.entries)
+    entries = {key: entry for path in paths for key, entry in pybtex.database.parse_file(str(path)).entries.items()}
     project.bib_entries = entries
     # The website lists (and orders citations in a role) by the "plain" style's sort.
     style = pybtex.plugin.find_plugin("pybtex.style.formatting", "plain")()
@@ -371,14 +348,11 @@ class Renderer:
     docname: str
     used: dict = field(default_factory=dict)
 
-    def fact(self, key: str, value) -> None:
-        self.used[key] = value
-
     def target(self, label: str, role: str, where: str) -> Target:
         target = self.project.targets.get(label)
         if target is None:
             raise ReaderError(f"{where}: {{{role}}}`{label}` points at no label the book defines")
-        self.fact(f"target:{label}", [target.kind, target.docname, target.number, target.title])
+        self.used[f"target:{label}"] = [target.kind, target.docname, target.number, target.title]
         return target
 
     # -- roles --------------------------------------------------------------------------------
@@ -412,7 +386,7 @@ class Renderer:
                 raise ReaderError(f"{where}: {{doc}}`{content}` points at no page of the book")
             title = text or self.project.doc_titles[docname]
             url = self.project.url(docname)
-            self.fact(f"doc:{docname}", [title, url])
+            self.used[f"doc:{docname}"] = [title, url]
             return f"[{title}]({url})"
         if name in ("cite", "cite:p", "cite:t", "cite:ps", "cite:ts"):
             return self.cite(name, content, where)
@@ -434,7 +408,7 @@ class Renderer:
         parts = []
         for key in ordered:
             authors, year = author_year(self.project, key)
-            self.fact(f"cite:{key}", [authors, year, url])
+            self.used[f"cite:{key}"] = [authors, year, url]
             parts.append(f"{authors} [{year}]" if name.startswith("cite:t") else f"{authors}, {year}")
         # One link around the whole citation, brackets inside the link text: a backslash-escaped
         # bracket outside it, \[, would start display maths in MathJax and KaTeX.
@@ -492,7 +466,7 @@ class Renderer:
             opened = FENCE_OPEN.match(line)
             if opened:
                 emit()
-                fence = re.compile(rf"^[ \t]*{re.escape(opened['fence'][0])}{{{len(opened['fence'])},}}[ \t]*$")
+                fence = closing_fence(opened)
                 out.append(line)
                 continue
             if TARGET_LINE.match(line) or COMMENT_LINE.match(line) or BLOCK_BREAK.match(line):
@@ -505,8 +479,8 @@ class Renderer:
                 if before.strip() and before.strip() != "$$":
                     buffer.append(f"{before} {tag} $$")
                 else:
-                    buffer.append(f"{before[: len(before) - len(before.lstrip())]}{tag}")
-                    buffer.append(f"{before[: len(before) - len(before.lstrip())]}$$")
+                    indent = before[: len(before) - len(before.lstrip())]
+                    buffer += [f"{indent}{tag}", f"{indent}$$"]
                 continue
             buffer.append(line)
         emit()
@@ -604,8 +578,7 @@ def render_chapter(project: Project, docname: str) -> tuple[nbformat.NotebookNod
     if not source_path.exists():
         raise ReaderError(f"{docname}.ipynb does not exist; execute the chapter first (make notebooks)")
     source = nbformat.read(source_path, as_version=4)
-    renderer = Renderer(project, docname)
-    renderer.fact("base_url", project.base_url)
+    renderer = Renderer(project, docname, {"base_url": project.base_url})
     state = SolutionState()
     cells = []
     title_numbered = False
@@ -675,9 +648,8 @@ def render_chapter(project: Project, docname: str) -> tuple[nbformat.NotebookNod
 
 def collapse(cell, title: str) -> None:
     """Fold a code cell in both front ends: Colab's form view and Jupyter's source_hidden."""
-    first = f"#@title {title}"
     if not cell.source.startswith("#@title"):
-        cell.source = f"{first}\n{cell.source}"
+        cell.source = f"#@title {title}\n{cell.source}"
     cell.metadata["cellView"] = "form"
     cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
 
@@ -699,22 +671,24 @@ def serialise(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+def rendered(project: Project) -> Iterator[tuple[str, Path, str]]:
+    """(docname, reader notebook path, its text as this tool writes it now) for every chapter."""
+    for docname in chapter_docnames(project):
+        nb, _ = render_chapter(project, docname)
+        yield docname, reader_path(project, docname), serialise(nb)
+
+
 def stale(project: Project) -> list[str]:
     """Reader notebooks that are missing or differ from what this tool generates now."""
-    problems = []
-    expected_files = set()
-    for docname in chapter_docnames(project):
-        path = reader_path(project, docname)
+    problems, expected_files = [], set()
+    for docname, path, text in rendered(project):
         expected_files.add(path.name)
-        nb, _ = render_chapter(project, docname)
         rel = path.relative_to(project.root)
         if not path.exists():
             problems.append(f"{rel} is missing")
-            continue
-        stored = nbformat.read(path, as_version=4).metadata.get(META_KEY, {}).get("source_hash")
-        if stored != nb.metadata[META_KEY]["source_hash"]:
+        elif stored_hash(path.read_text(encoding="utf-8")) != stored_hash(text):
             problems.append(f"{rel} is stale: {docname}.ipynb, the tool or a cross-reference changed")
-        elif path.read_text(encoding="utf-8") != serialise(nb):
+        elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{rel} was edited by hand")
     out_dir = project.root / OUT_DIR
     if out_dir.exists():
@@ -723,14 +697,14 @@ def stale(project: Project) -> list[str]:
     return problems
 
 
+def stored_hash(text: str) -> str | None:
+    return nbformat.reads(text, as_version=4).metadata.get(META_KEY, {}).get("source_hash")
+
+
 def write_all(project: Project) -> list[Path]:
+    (project.root / OUT_DIR).mkdir(exist_ok=True)
     written = []
-    out_dir = project.root / OUT_DIR
-    out_dir.mkdir(exist_ok=True)
-    for docname in chapter_docnames(project):
-        nb, _ = render_chapter(project, docname)
-        path = reader_path(project, docname)
-        text = serialise(nb)
+    for _, path, text in rendered(project):
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             written.append(path)
