@@ -1,20 +1,26 @@
-"""Benchmarks of the course (``make bench``, ``python -m benchmarks --help``); nothing here passes or fails.
+"""python -m benchmarks: measure, print the tables, update benchmarks/RESULTS.md and the README block.
 
-A section (``book.py``: build, site, suite; ``training.py``: training, hotpath, scaling) is a dict of a
-title, tables, notes and targets, as results.json stores it. Here: what they share on top of
-:mod:`d2lmini.timing`, and the Markdown of ``benchmarks/RESULTS.md`` and of the README block.
+Measurements, not tests: nothing passes or fails. Sections: build, site, suite (``book.py``) and
+training, hotpath, scaling (``training.py``). A full run writes benchmarks/results.json (raw figures),
+benchmarks/RESULTS.md and the README block between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
+With ``--only``, the other sections keep their previous figures (each section carries its own date).
+``--quick`` is a smoke run: fewer rounds and smaller sizes, printed but not written (unless ``--write``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -32,12 +38,11 @@ UNITS = {"s": 1.0, "ms": 1e-3, "µs": 1e-6, "ns": 1e-9, "MB": 1e6, "kB": 1e3, "B
 
 @dataclass
 class Context:
-    """What every section gets: the mode, a scratch folder, the frozen tree, the site build left."""
+    """What every section gets: the mode, a scratch folder (builds go there) and the frozen tree."""
 
     quick: bool
     tmp: Path
     snapshot: Path  # a copy of the tree: chapters are executed and the book is built there
-    site_html: Path | None = None
 
     def rounds(self, full: int, quick: int) -> int:
         return quick if self.quick else full
@@ -68,6 +73,13 @@ def interleaved(fns: Mapping[str, Callable[[], object]], rounds: int) -> dict[st
     return times
 
 
+def timed(args: Sequence[str | Path], cwd: Path = ROOT, env: Mapping[str, str] | None = None) -> tuple[float, str, int]:
+    """Run a command; its wall time (start-up included), its output (stdout, then stderr) and exit status."""
+    start = time.perf_counter()
+    proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, proc.stdout + proc.stderr, proc.returncode
+
+
 def g3(x: float) -> str:
     """3 significant digits, never in exponent notation: 0.9996 -> '1.00', 1234.5 -> '1235'."""
     if x == 0:
@@ -95,13 +107,6 @@ def fmt(s: Timing, unit: str = "") -> str:
     return text + (f" ({one(s.min)}–{one(s.max)})" if show_range else "")
 
 
-def timed(args: Sequence[str | Path], cwd: Path = ROOT, env: Mapping[str, str] | None = None) -> tuple[float, str, int]:
-    """Run a command; its wall time (start-up included), its output (stdout, then stderr) and exit status."""
-    start = time.perf_counter()
-    proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, proc.stdout + proc.stderr, proc.returncode
-
-
 def table(headers: list[str], rows: list[list[str]], caption: str = "") -> dict:
     return {"headers": headers, "rows": rows, "caption": caption}
 
@@ -122,19 +127,6 @@ def markdown(s: dict) -> str:
     parts = [f"## {s['title']}", "", stamp + (" — quick smoke run, not representative." if s["quick"] else "."), ""]
     parts += [p for t in s["tables"] for p in (markdown_table(t), "")] + [note + "\n" for note in s["notes"]]
     return "\n".join(parts).rstrip() + "\n"
-
-
-def machine() -> dict[str, str]:
-    """CPU model, cores, RAM, OS, and the versions that matter for these numbers."""
-    import numpy
-    import torch
-
-    cpu = re.search(r"^model name\s*:\s*(.*)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
-    ram = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) / 2**20
-    return {"machine": f"{cpu.group(1) if cpu else platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
-                       f"{ram:.1f} GiB RAM, {platform.system()} {platform.release()}",
-            "versions": f"Python {platform.python_version()}, torch {torch.__version__} ({torch.get_num_threads()} "
-                        f"threads), NumPy {numpy.__version__}, jupyter-book {metadata.version('jupyter-book')}"}
 
 
 def replace_block(text: str, content: str) -> str:
@@ -177,8 +169,81 @@ Medians over repeated runs with the range (min–max); full tables and method in
     return header + "\n" + "\n".join(markdown(s) for s in sections), block
 
 
-def write(results: dict) -> None:
+def machine() -> dict[str, str]:
+    """CPU model, cores, RAM, OS, and the versions that matter for these numbers."""
+    import numpy
+    import torch
+
+    cpu = re.search(r"^model name\s*:\s*(.*)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
+    ram = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) / 2**20
+    return {"machine": f"{cpu.group(1) if cpu else platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
+                       f"{ram:.1f} GiB RAM, {platform.system()} {platform.release()}",
+            "versions": f"Python {platform.python_version()}, torch {torch.__version__} ({torch.get_num_threads()} "
+                        f"threads), NumPy {numpy.__version__}, jupyter-book {metadata.version('jupyter-book')}"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tools.notebooks import copy_checkout
+
+    from . import book, training
+
+    runs = {"build": book.build, "training": training.training, "hotpath": training.hotpath,
+            "scaling": training.scaling, "site": book.site, "suite": book.suite}
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smoke run: few rounds, small sizes, no writing")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help=f"run only these benchmarks (repeat or comma-separate): {', '.join(NAMES)}")
+    parser.add_argument("--with-test-suite", action="store_true",
+                        help="also time one `make test` run (minutes; records pass/fail)")
+    parser.add_argument("--write", action="store_true", help="write results even with --quick")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and README alone")
+    parser.add_argument("--keep-tmp", action="store_true", help="keep the scratch folder (snapshot, built site)")
+    args = parser.parse_args(argv)
+    selected = ([n.strip() for item in args.only for n in item.split(",") if n.strip()] if args.only
+                else [n for n in NAMES if n != "suite" or args.with_test_suite])
+    if unknown := sorted(set(selected) - set(NAMES)):
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
+    writing = (not args.quick or args.write) and not args.no_write
+
+    # Other people edit the tree meanwhile: chapters are executed and the book built in a frozen copy
+    # (with the built web assets, which git ignores).
+    tmp = Path(tempfile.mkdtemp(prefix="d2lmini-bench-"))
+    ctx = Context(quick=args.quick, tmp=tmp, snapshot=copy_checkout(tmp / "repo"))
+    shutil.copytree(ROOT / "_extra", ctx.snapshot / "_extra", symlinks=True)
+    info = machine()
+    print(f"{info['machine']}\n{info['versions']}\nscratch: {tmp}\n", flush=True)
+    fresh, crashed, start_all = {}, [], time.perf_counter()
+    try:
+        for name in (n for n in NAMES if n in selected):
+            print(f"== {name}", flush=True)
+            start, load = time.perf_counter(), os.getloadavg()[0]
+            try:
+                section = runs[name](ctx)
+            except Exception:  # noqa: BLE001  (a broken benchmark must not cost the others' results)
+                traceback.print_exc()
+                crashed.append(name)
+                continue
+            fresh[name] = {"name": name, **section, "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+                           "seconds": time.perf_counter() - start, "quick": args.quick,
+                           "load": f"{load:.1f} → {os.getloadavg()[0]:.1f}"}
+            print(markdown(fresh[name]), flush=True)
+    finally:
+        if args.keep_tmp:
+            print(f"scratch kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"all benchmarks took {time.perf_counter() - start_all:.0f} s")
+    if crashed:
+        print(f"crashed (previous results kept): {', '.join(crashed)}", file=sys.stderr)
+    previous = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) if writing else {}
+    results = {"sections": {**previous.get("sections", {}), **fresh}, **info}
     results_md, block = render(results)
-    RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    RESULTS_MD.write_text(results_md, encoding="utf-8")
-    README.write_text(replace_block(README.read_text(encoding="utf-8"), block), encoding="utf-8")
+    if writing:
+        RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        RESULTS_MD.write_text(results_md, encoding="utf-8")
+        README.write_text(replace_block(README.read_text(encoding="utf-8"), block), encoding="utf-8")
+        print("wrote benchmarks/RESULTS.md, benchmarks/results.json and the README block")
+    else:
+        print(block)
+    return 1 if crashed else 0

@@ -29,20 +29,18 @@ STARTUP = {  # key: row label; "python", "torch" and "d2lmini" are `python -c` r
     "shutdown": "shut the kernel down (graceful: nbclient's default)",
     "fixed": "fixed cost of a fresh kernel (sum of the last three)",
     "kill": "shut it down immediately (`shutdown_kernel='immediate'`, what the execute tool does)"}
-# Installed after the page has loaded: a key press on the slider starts the clock; the first DOM change
-# outside the slider (the stacked frame switching) stops it once that frame's images are decoded and
-# the browser has painted (the next animation frame, then a task after it).
+# Installed once the page has loaded: a key press starts the clock, the first DOM change outside the slider
+# stops it once that frame's images are decoded and painted (the next animation frame, then a task after it).
 WATCH_JS = """(handle) => {
   const slider = handle.closest('.widget-slider, .widget-hslider, .jupyter-widgets') || handle;
-  const state = {latencies: [], t0: null};
-  window.__bench = state;
+  const state = window.__bench = {latencies: [], t0: null};
   document.addEventListener('keydown', () => { state.t0 = performance.now(); }, true);
   new MutationObserver((records) => {
     if (state.t0 === null || records.every((r) => slider.contains(r.target))) return;
     const t0 = state.t0;
     state.t0 = null;
-    const images = [...document.querySelectorAll('.jupyter-widgets img, .widget-image')]
-      .filter((img) => img.tagName === 'IMG' && img.offsetParent !== null);
+    const images = [...document.querySelectorAll('.jupyter-widgets img, img.widget-image')]
+      .filter((img) => img.offsetParent !== null);
     Promise.all(images.map((img) => img.decode().catch(() => null))).then(() =>
       requestAnimationFrame(() => setTimeout(() => state.latencies.push(performance.now() - t0), 0)));
   }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
@@ -82,18 +80,17 @@ def kernel_cycle(env: dict[str, str], cwd: Path, *, immediate: bool = False) -> 
 
 
 def build(ctx: Context) -> dict:
-    rounds, snap, notes = ctx.rounds(3, 1), ctx.snapshot, []
+    snap, rounds, notes = ctx.snapshot, ctx.rounds(3, 1), []
     env = {**os.environ, "PYTHONPATH": str(snap)}
     startup: dict[str, list[float]] = {key: [] for key in STARTUP}
     for _ in range(ctx.rounds(5, 2)):
         for key, code in (("python", "pass"), ("torch", "import torch"), ("d2lmini", "import d2lmini")):
             startup[key].append(timed([PY, "-c", code], snap, env)[0])
-        for key, seconds in zip(("kernel", "import", "shutdown"), kernel_cycle(env, snap)):
+        pieces = kernel_cycle(env, snap)
+        for key, seconds in zip(("kernel", "import", "shutdown", "fixed"), (*pieces, sum(pieces))):
             startup[key].append(seconds)
-        startup["fixed"].append(startup["kernel"][-1] + startup["import"][-1] + startup["shutdown"][-1])
         startup["kill"].append(kernel_cycle(env, snap, immediate=True)[2])
     s = {key: spread(v) for key, v in startup.items()}
-    print("  start-up measured", flush=True)
 
     chapters = [c.relative_to(snap) for c in sorted((snap / "chapters").glob("*.md"))[: 1 if ctx.quick else None]]
     execute = [PY, "tools/notebooks.py", "execute", "--jobs"]  # the snapshot's tool: its ROOT is the snapshot
@@ -117,7 +114,6 @@ def build(ctx: Context) -> dict:
             first = next((line for line in output.splitlines() if "WARNING" in line or "ERROR" in line), "")
             notes.append(f"The book build failed or warned in round {r + 1} ({first[:200]}); its time is still "
                          "that of a full build.")
-        ctx.site_html = ctx.tmp / f"site{r}" / "_build" / "html"
         print(f"  round {r + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items()), flush=True)
 
     t = {k: spread(v) for k, v in times.items()}
@@ -127,55 +123,47 @@ def build(ctx: Context) -> dict:
     chapter = {name: spread(v) for name, v in sorted(per_chapter.items())}
     fixed_share = s["fixed"].median * len(chapter) / sum(c.median for c in chapter.values())
     total, external = pulled_in(timed([PY, "-X", "importtime", "-c", "import d2lmini"], snap, env)[1])
-    if speedup.median >= 1.15:
-        parallel = (f"Running chapters two at a time (`--jobs 2`, the default on this 2-core machine) is "
-                    f"{fmt(speedup, '×')} faster than one at a time: a kernel spends most of its life "
-                    "importing and in single-threaded Python, so two overlap well.")
-    else:
-        parallel = (f"Running chapters two at a time (`--jobs 2`) gains little over one at a time "
-                    f"({fmt(speedup, '×')}): the two kernels compete for the same 2 cores.")
+    overlap = "overlap well" if speedup.median >= 1.15 else "compete for the same cores"
     notes += [
-        f"What dominates execution: every chapter starts a fresh kernel and imports torch. That fixed cost is "
-        f"{fmt(s['fixed'], 's')} per chapter, {fixed_share:.0%} of the summed per-chapter times; `import torch` "
-        f"alone costs {fmt(s['torch'], 's')} in a fresh interpreter against {fmt(s['python'], 's')} for a bare one. "
-        + parallel,
+        f"What dominates execution: every chapter starts a fresh kernel and imports torch, a fixed cost of "
+        f"{fmt(s['fixed'], 's')} per chapter, {fixed_share:.0%} of the summed per-chapter times (`import torch` "
+        f"alone: {fmt(s['torch'], 's')}; a bare interpreter: {fmt(s['python'], 's')}). `--jobs 2` (the default "
+        f"here) against `--jobs 1`: {fmt(speedup, '×')}; two kernels, mostly importing and single-threaded, {overlap}.",
         f"`python -X importtime -c 'import d2lmini'` (one run, inflated by the tracing): {total / 1e3:.0f} ms "
         "in all; packages it pulls in: " + ", ".join(f"{name} {us / 1e3:.0f} ms" for name, us in external[:5])
         + f"; d2lmini's own modules and the rest: {(total - sum(us for _, us in external)) / 1e3:.0f} ms.",
-        f"{rounds} rounds for execution and build (orders of `--jobs 1` and `--jobs 2` alternated), "
-        f"{ctx.rounds(5, 2)} for the start-up pieces. Per-chapter times come from the `--jobs 1` runs "
-        "(a fresh kernel each, start and shutdown included), as printed by `tools/notebooks.py execute`. "
-        f"Chapters: every `chapters/*.md` in the tree at the time ({len(chapter)}).",
+        f"{rounds} rounds for execution and build (`--jobs 1` and `--jobs 2` in alternating order), "
+        f"{ctx.rounds(5, 2)} for the start-up pieces. Per-chapter times: the `--jobs 1` runs, as "
+        "`tools/notebooks.py execute` prints them (a fresh kernel each, start and shutdown included), "
+        f"over every `chapters/*.md` in the tree at the time ({len(chapter)}).",
     ]
-    steps = [("`make notebooks` with every chapter up to date (hash check only)", t["noop"]),
-             ("`jupyter-book build --all -W -n --keep-going` into a clean `_build`", t["html"]),
-             ("**`make book`, notebooks up to date** (the two above)", make_book),
-             ("execute every chapter, `--jobs 1`", t["j1"]),
-             ("execute every chapter, `--jobs 2` (the default here)", t["j2"])]
-    return {
-        "title": "Build and execution",
-        "tables": [table(["step", "time"], [[label, fmt(v, "s")] for label, v in steps] + [
-                       ["parallel speed-up (jobs 1 / jobs 2, per round)", fmt(speedup, "×")],
-                       ["**full re-execution (`--jobs 2`) + build**", fmt(full, "s")]], "make book, piece by piece"),
-                   table(["chapter", "execution in a fresh kernel", "of which fixed kernel cost"],
-                         [[f"`{name}`", fmt(c, "s"), f"{min(1.0, s['fixed'].median / c.median):.0%}"]
-                          for name, c in chapter.items()], "Per chapter (`--jobs 1`)"),
-                   table(["start-up piece", "time"], [[label, fmt(s[key], "s")] for key, label in STARTUP.items()],
-                         "Start-up costs")],
-        "notes": notes,
-        "targets": [target("`make book`, clean `_build`, notebooks up to date", f"≤ {HTML_LIMIT_S:.0f} s",
-                           fmt(make_book, "s"), make_book.median <= HTML_LIMIT_S),
-                    target("full re-execution + build (`--jobs 2`)", f"≤ {FULL_LIMIT_S:.0f} s on 2 cores",
-                           fmt(full, "s"), full.median <= FULL_LIMIT_S)],
-    }
+    steps = [["`make notebooks` with every chapter up to date (hash check only)", fmt(t["noop"], "s")],
+             ["`jupyter-book build --all -W -n --keep-going` into a clean `_build`", fmt(t["html"], "s")],
+             ["**`make book`, notebooks up to date** (the two above)", fmt(make_book, "s")],
+             ["execute every chapter, `--jobs 1`", fmt(t["j1"], "s")],
+             ["execute every chapter, `--jobs 2` (the default here)", fmt(t["j2"], "s")],
+             ["parallel speed-up (jobs 1 / jobs 2, per round)", fmt(speedup, "×")],
+             ["**full re-execution (`--jobs 2`) + build**", fmt(full, "s")]]
+    chapter_rows = [[f"`{name}`", fmt(c, "s"), f"{min(1.0, s['fixed'].median / c.median):.0%}"]
+                    for name, c in chapter.items()]
+    tables = [table(["step", "time"], steps, "make book, piece by piece"),
+              table(["chapter", "execution in a fresh kernel", "of which fixed kernel cost"], chapter_rows,
+                    "Per chapter (`--jobs 1`)"),
+              table(["start-up piece", "time"], [[label, fmt(s[k], "s")] for k, label in STARTUP.items()],
+                    "Start-up costs")]
+    targets = [target("`make book`, clean `_build`, notebooks up to date", f"≤ {HTML_LIMIT_S:.0f} s",
+                      fmt(make_book, "s"), make_book.median <= HTML_LIMIT_S),
+               target("full re-execution + build (`--jobs 2`)", f"≤ {FULL_LIMIT_S:.0f} s on 2 cores",
+                      fmt(full, "s"), full.median <= FULL_LIMIT_S)]
+    return {"title": "Build and execution", "tables": tables, "notes": notes, "targets": targets}
 
 
 def slider_latencies(page, presses: int) -> list[float]:
-    """Milliseconds from a key press on the first slider to its next frame on screen, per press."""
-    handle = page.locator(HANDLE).first
+    """Milliseconds from a key press on the first slider to its next frame on screen, per press; a press
+    that changes nothing (the slider is at its end) turns the direction round."""
+    handle, key = page.locator(HANDLE).first, "ArrowRight"
     page.evaluate(WATCH_JS, handle.element_handle())
     handle.focus()
-    key = "ArrowRight"
     for _ in range(3 * presses):
         count = page.evaluate("window.__bench.latencies.length")
         if count >= presses:
@@ -183,7 +171,7 @@ def slider_latencies(page, presses: int) -> list[float]:
         page.keyboard.press(key)
         try:
             page.wait_for_function(f"window.__bench.latencies.length > {count}", timeout=2000)
-        except Exception:  # noqa: BLE001  (a time-out: no frame changed, the slider is at its end; turn round)
+        except Exception:  # noqa: BLE001  (a time-out: no frame changed)
             page.evaluate("window.__bench.t0 = null")
             key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
     return list(page.evaluate("window.__bench.latencies"))
@@ -192,15 +180,16 @@ def slider_latencies(page, presses: int) -> list[float]:
 def site(ctx: Context) -> dict:
     from tools.browser import chromium, open_page, serve, show_widgets
 
-    if ctx.site_html is None:  # --only site: build one
+    html = max(ctx.tmp.glob("site*/_build/html"), default=None)  # the last one build made
+    if html is None:  # --only site: build one
         timed(book_command(ctx.snapshot, ctx.tmp / "site"), ctx.snapshot)
-        ctx.site_html = ctx.tmp / "site" / "_build" / "html"
-    pages = sorted(p.relative_to(ctx.site_html).as_posix() for p in (ctx.site_html / "chapters").glob("*.html"))
+        html = ctx.tmp / "site" / "_build" / "html"
+    pages = sorted(p.relative_to(html).as_posix() for p in (html / "chapters").glob("*.html"))
     if not pages:
-        raise RuntimeError(f"no chapter pages in {ctx.site_html}: the book did not build")
+        raise RuntimeError(f"no chapter pages in {html}: the book did not build")
     loads, presses = ctx.rounds(3, 1), ctx.rounds(15, 3)
     rows, weights, sliders, notes = [], {}, {}, []
-    with serve(ctx.site_html) as base, chromium() as browser:
+    with serve(html) as base, chromium() as browser:
         for path in pages:
             total, requests, load_s, problems = [], [], [], set()
             for _ in range(loads):
@@ -237,14 +226,10 @@ def site(ctx: Context) -> dict:
     if sliders:
         tables.append(table(["page (first slider)", "key press → new frame painted", "presses"],
                             [[f"`{p}`", latency[p], str(len(ms))] for p, ms in sliders.items()], "Slider latency"))
-    return {
-        "title": "Site: page weight and slider latency",
-        "tables": tables,
-        "notes": notes,
-        "targets": [target("heaviest chapter page (bytes loaded, no cache)", "—",
-                           f"{fmt(weights[heaviest], 'B')} (`{heaviest}`)"),
-                    *(target(f"slider key press → new frame, `{p}`", "—", latency[p]) for p in sliders)],
-    }
+    targets = [target("heaviest chapter page (bytes loaded, no cache)", "—",
+                      f"{fmt(weights[heaviest], 'B')} (`{heaviest}`)"),
+               *(target(f"slider key press → new frame, `{p}`", "—", latency[p]) for p in sliders)]
+    return {"title": "Site: page weight and slider latency", "tables": tables, "notes": notes, "targets": targets}
 
 
 def suite(ctx: Context) -> dict:
@@ -252,13 +237,10 @@ def suite(ctx: Context) -> dict:
     seconds, output, status = timed(["make", "--no-print-directory", "test"])
     summary = (SUMMARY.findall(output) or output.strip().splitlines())[-1]
     t, verdict = spread([seconds]), "passed" if status == 0 else "**failed**"
-    return {
-        "title": "Test suite",
-        "tables": [table(["command", "wall time", "outcome"], [["`make test`", fmt(t, "s"), f"{verdict}: {summary}"]])],
-        "notes": ["One run (it takes minutes), after the set-up steps had run, so the time is the checks alone: "
-                  "unit tests, nbval on every chapter, pairing, the book build and the browser tests, with "
-                  "pytest-xdist's 2 workers. Other people may have been editing the tree, so a failure here is "
-                  "recorded, not investigated."],
-        "targets": [target("`make test` after set-up (one run)", f"≤ {TEST_LIMIT_S / 60:.0f} min",
-                           fmt(t, "s") + ("" if status == 0 else " (failed)"), t.median <= TEST_LIMIT_S)],
-    }
+    note = ("One run (it takes minutes), after the set-up steps had run, so the time is the checks alone: unit "
+            "tests, nbval on every chapter, pairing, the book build and the browser tests, with pytest-xdist's 2 "
+            "workers. Other people may have been editing the tree, so a failure here is recorded, not investigated.")
+    return {"title": "Test suite", "notes": [note],
+            "tables": [table(["command", "wall time", "outcome"], [["`make test`", fmt(t, "s"), f"{verdict}: {summary}"]])],
+            "targets": [target("`make test` after set-up (one run)", f"≤ {TEST_LIMIT_S / 60:.0f} min",
+                               fmt(t, "s") + ("" if status == 0 else " (failed)"), t.median <= TEST_LIMIT_S)]}

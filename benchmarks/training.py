@@ -34,8 +34,8 @@ def data(n: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def dataloader_fit(X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_size: int, num_epochs: int,
-                   generator: torch.Generator) -> tuple[nn.Linear, torch.Tensor, torch.Tensor]:
-    """The idiomatic PyTorch loop; returns the model, the step losses and the epoch losses."""
+                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The idiomatic PyTorch loop, started as fit_sgd starts; returns the step losses and the epoch losses."""
     net = nn.Linear(X.shape[1], 1)
     with torch.no_grad():
         net.weight.normal_(0.0, 0.01, generator=generator)
@@ -52,14 +52,7 @@ def dataloader_fit(X: torch.Tensor, y: torch.Tensor, *, lr: float, batch_size: i
             step_losses.append(loss.detach())
         with torch.no_grad():
             epoch_losses.append(0.5 * F.mse_loss(net(X).squeeze(1), y))
-    return net, torch.stack(step_losses), torch.stack(epoch_losses)
-
-
-def sgd_contenders(X: torch.Tensor, y: torch.Tensor, batch_size: int, num_epochs: int) -> dict:
-    """fit_sgd and the DataLoader loop on the same data and settings, each reseeded on every call."""
-    g1, g2, settings = torch.Generator(), torch.Generator(), {"batch_size": batch_size, "num_epochs": num_epochs}
-    return {"fit_sgd": lambda: fit_sgd(X, y, lr=LR, **settings, generator=g1.manual_seed(1)),
-            "DataLoader": lambda: dataloader_fit(X, y, lr=LR, **settings, generator=g2.manual_seed(1))}
+    return torch.stack(step_losses), torch.stack(epoch_losses)
 
 
 def training(ctx: Context) -> dict:
@@ -67,18 +60,20 @@ def training(ctx: Context) -> dict:
     floor = time_sweep(lambda n: functools.partial(fit_least_squares, *data(n)), sizes, repeat=ctx.rounds(5, 2))
     rows, all_ratios = [], []
     for n in sizes:
-        X_full, y_full = data(n)
+        X_all, y_all = data(n)
         rounds, epochs = (ctx.rounds(5, 2), 5) if n <= 1_000 else (ctx.rounds(3, 2), 1)
         for bs in BATCH_SIZES:
-            sliced = bs == 1 and n > SLICE
-            X, y = (X_full[:SLICE], y_full[:SLICE]) if sliced else (X_full, y_full)
-            fns = sgd_contenders(X, y, bs, epochs)
+            m = SLICE if bs == 1 and n > SLICE else n
+            settings = {"lr": LR, "batch_size": bs, "num_epochs": epochs}
+            fns = {"fit_sgd": functools.partial(fit_sgd, X_all[:m], y_all[:m], **settings),
+                   "DataLoader": functools.partial(dataloader_fit, X_all[:m], y_all[:m], **settings)}
             times = interleaved(fns, rounds)
             ratio = ratios(times["DataLoader"], times["fit_sgd"])
             all_ratios.append((n, bs, ratio))
-            speed = {k: fmt(spread([epochs * len(y) / t for t in v])) for k, v in times.items()}
-            work = f"1 epoch of the first {SLICE:,}" if sliced else f"{epochs} epochs" if epochs > 1 else "1 epoch"
-            losses = f"{float(fns['fit_sgd']().epoch_losses[-1]):.2e} / {float(fns['DataLoader']()[2][-1]):.2e}"
+            speed = {k: fmt(spread([epochs * m / t for t in v])) for k, v in times.items()}
+            work = f"1 epoch of the first {m:,}" if m < n else f"{epochs} epochs" if epochs > 1 else "1 epoch"
+            last = {k: fn(generator=torch.Generator().manual_seed(1)) for k, fn in fns.items()}  # the same start
+            losses = f"{float(last['fit_sgd'].epoch_losses[-1]):.2e} / {float(last['DataLoader'][1][-1]):.2e}"
             rows.append([f"{n:,}", str(bs), work, speed["fit_sgd"], speed["DataLoader"], fmt(ratio, "×"), losses])
             print(f"  n={n} bs={bs}: ratio {fmt(ratio, '×')}", flush=True)
     targets = [target(f"fit_sgd vs DataLoader loop, batch 10, n = {n:,}", "≥ 3× faster", fmt(r, "×"), r.median >= 3)
@@ -86,35 +81,28 @@ def training(ctx: Context) -> dict:
     n, bs, r = min(all_ratios, key=lambda item: item[2].median)
     targets.append(target("fit_sgd never slower than the DataLoader loop", "≥ 1× at every batch size and n",
                           f"lowest: {fmt(r, '×')} (batch {bs}, n = {n:,})", r.median >= 1))
-    return {
-        "title": "Training throughput: fit_sgd vs a DataLoader loop",
-        "tables": [table(["n", "batch", "work per run", "fit_sgd (examples/s)", "DataLoader loop (examples/s)",
-                          "speed-up", "final loss (ours / theirs)"], rows),
-                   table(["n", "fit_least_squares (whole fit)"],
-                         [[f"{n:,}", fmt(t, "s")] for n, t in zip(sizes, floor)], "The analytic floor (d = 2)")],
-        "notes": [
-            "5 rounds per configuration at n = 1,000, 3 at n = 100,000 (2 in a quick run), the two loops alternated; "
-            f"d = {len(TRUE_W)} features, lr = {LR}, float32 on the CPU with torch's default {torch.get_num_threads()} "
-            "threads. Speed-up = DataLoader time / fit_sgd time, per round. The DataLoader loop is `TensorDataset` + "
-            "`DataLoader(shuffle=True)` (single process) + `nn.Linear` + `torch.optim.SGD` + autograd, with "
-            "`0.5 * F.mse_loss` and the same per-step and per-epoch loss records as `fit_sgd`. At batch size 1 and "
-            f"n = 100,000 both run one epoch over the first {SLICE:,} examples (the per-step cost does not depend on "
-            "n). The final losses show both loops do the same job.",
-            "Why fit_sgd is faster: it shuffles once per epoch, slices contiguous batches and applies the closed-form "
-            "gradient with a few in-place kernels. The DataLoader loop pays per *example* (its sampler yields indices "
-            "one by one, the dataset is indexed once per example and the batch is re-stacked) and per step "
-            "(autograd, `zero_grad`, the optimiser), so its throughput levels off as batches grow while fit_sgd's "
-            "per-step cost is spread over more examples: the gap widens with the batch size.",
-        ],
-        "targets": targets,
-    }
+    notes = [
+        "5 rounds per configuration at n = 1,000, 3 at n = 100,000 (2 in a quick run); "
+        f"d = {len(TRUE_W)} features, lr = {LR}, float32 on the CPU with torch's default {torch.get_num_threads()} "
+        "threads. The DataLoader loop is `TensorDataset` + `DataLoader(shuffle=True)` (single process) + "
+        "`nn.Linear` + `torch.optim.SGD` + autograd on `0.5 * F.mse_loss`, keeping the same per-step and per-epoch "
+        f"losses as `fit_sgd`. At batch size 1 and n = 100,000 both run one epoch over the first {SLICE:,} "
+        "examples (the per-step cost does not depend on n). The final losses show both loops do the same job.",
+        "Why fit_sgd is faster: it shuffles once per epoch, slices contiguous batches and applies the closed-form "
+        "gradient in place. The DataLoader loop pays per *example* (indices sampled, indexed and re-stacked one by "
+        "one) and per step (autograd, `zero_grad`, the optimiser), so the gap widens with the batch size."]
+    headers = ["n", "batch", "work per run", "fit_sgd (examples/s)", "DataLoader loop (examples/s)", "speed-up",
+               "final loss (ours / theirs)"]
+    floor_rows = [[f"{n:,}", fmt(t, "s")] for n, t in zip(sizes, floor)]
+    return {"title": "Training throughput: fit_sgd vs a DataLoader loop", "notes": notes, "targets": targets,
+            "tables": [table(headers, rows),
+                       table(["n", "fit_least_squares (whole fit)"], floor_rows, "The analytic floor (d = 2)")]}
 
 
 def hot_contenders() -> dict[str, Callable[[], object]]:
     """(a) d2lmini loss, (b) plain-torch loss, (c) (a) + backward + ``sgd``, (d) (b) + backward + manual update."""
-    X, y = synthetic_data(TRUE_W, TRUE_B, HOT_BATCH, generator=torch.Generator().manual_seed(0))
+    X, y = data(HOT_BATCH)
     w, b = torch.zeros(2, requires_grad=True), torch.zeros((), requires_grad=True)
-
     loss = {"d2lmini": lambda: d2lmini.squared_loss(d2lmini.linreg(X, w, b), y).mean(),
             "torch": lambda: ((X @ w + b - y) ** 2 / 2).mean()}
 
@@ -144,16 +132,14 @@ def hotpath(ctx: Context) -> dict:
              fmt(ratios(times[f"{what} d2lmini"], times[f"{what} torch"]), "×")]
             for what, label in (("loss", "`squared_loss(linreg(X, w, b), y).mean()`"),
                                 ("step", "the loss + `backward()` + `sgd([w, b], lr)`"))]
-    return {
-        "title": "Hot path: d2lmini's per-step helpers vs plain torch",
-        "tables": [table(["per call", "d2lmini", "plain torch", "d2lmini / torch"], rows)],
-        "notes": [f"{rounds} rounds, the four alternated; a {HOT_BATCH} × 2 float32 batch on the CPU with "
-                  "`torch.set_num_threads(1)`. Plain torch writes the same out: `((X @ w + b - y) ** 2 / 2).mean()`, "
-                  "and for the step `p -= lr * p.grad; p.grad.zero_()` under `torch.no_grad()`. The difference is "
-                  "d2lmini's per-step checks (kind, shape, dtype, device; values only in `sgd` on the CPU)."],
-        "targets": [target(f"training step, d2lmini vs plain torch ({HOT_BATCH} × 2, one thread)", "—",
-                           f"{rows[1][1]} vs {rows[1][2]}")],
-    }
+    notes = [f"{rounds} rounds, the four alternated; a {HOT_BATCH} × 2 float32 batch on the CPU with "
+             "`torch.set_num_threads(1)`. Plain torch writes the same out: `((X @ w + b - y) ** 2 / 2).mean()`, "
+             "and for the step `p -= lr * p.grad; p.grad.zero_()` under `torch.no_grad()`. The difference is "
+             "d2lmini's per-step checks (kind, shape, dtype, device; values only in `sgd` on the CPU)."]
+    return {"title": "Hot path: d2lmini's per-step helpers vs plain torch", "notes": notes,
+            "tables": [table(["per call", "d2lmini", "plain torch", "d2lmini / torch"], rows)],
+            "targets": [target(f"training step, d2lmini vs plain torch ({HOT_BATCH} × 2, one thread)", "—",
+                               f"{rows[1][1]} vs {rows[1][2]}")]}
 
 
 def scaled_data(n: int, d: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -164,65 +150,50 @@ def scaled_data(n: int, d: int) -> tuple[torch.Tensor, torch.Tensor]:
     return X / math.sqrt(d), y
 
 
-def fits(X: torch.Tensor, y: torch.Tensor, last: dict) -> dict[str, Callable[[], object]]:
-    """fit_least_squares and fit_sgd on (X, y); each keeps its latest (w, b) in ``last``."""
-
-    def sgd() -> None:
-        fit = fit_sgd(X, y, lr=LR, batch_size=BATCH, num_epochs=EPOCHS, generator=torch.Generator().manual_seed(1))
-        last["sgd"] = (fit.w, fit.b)
-
-    return {"lstsq": lambda: last.update(lstsq=fit_least_squares(X, y)), "sgd": sgd}
-
-
-def sweep(points: list[tuple[int, int]], rounds: int, varying: str) -> tuple[dict, list[tuple[int, int, float]]]:
-    """One sweep; returns its table and (n, d, median of SGD time / least-squares time) per point."""
-    rows, previous, summary = [], None, []
+def sweep(points: list[tuple[int, int]], rounds: int, varying: str) -> tuple[dict, dict[str, float]]:
+    """One sweep, the two fits alternated on the same data; returns its table and, per point ("n × d"), the
+    median of SGD time / least-squares time."""
+    rows, previous, summary = [], None, {}
     for n, d in points:
         X, y = scaled_data(n, d)
-        last: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
-        times = interleaved(fits(X, y, last), rounds)
+        fits = {"lstsq": functools.partial(fit_least_squares, X, y),
+                "sgd": functools.partial(fit_sgd, X, y, lr=LR, batch_size=BATCH, num_epochs=EPOCHS)}
+        times = interleaved(fits, rounds)
+        (w, b), fit = fits["lstsq"](), fits["sgd"](generator=torch.Generator().manual_seed(1))
+        excess = float(half_mse(X @ fit.w + fit.b - y) - half_mse(X @ w + b - y))  # what SGD's saved time costs
         t_exact, t_sgd, ratio = spread(times["lstsq"]), spread(times["sgd"]), ratios(times["sgd"], times["lstsq"])
-        loss = {k: float(half_mse(X @ w + b - y)) for k, (w, b) in last.items()}  # what SGD's saved time costs
         growth = f"{t_exact.median / previous[0]:.3g}× / {t_sgd.median / previous[1]:.3g}×" if previous else ""
         previous = (t_exact.median, t_sgd.median)
-        summary.append((n, d, ratio.median))
+        summary[f"{n:,} × {d:,}"] = ratio.median
         rows.append([f"{n:,}", f"{d:,}", fmt(t_exact, "s"), fmt(t_sgd, "s"), fmt(ratio, "×"), growth,
-                     "least squares" if ratio.median > 1 else "SGD", f"{loss['sgd'] - loss['lstsq']:.1e}"])
+                     "least squares" if ratio.median > 1 else "SGD", f"{excess:.1e}"])
         print(f"  n={n} d={d}: lstsq {rows[-1][2]}, sgd {rows[-1][3]}", flush=True)
     headers = ["n", "d", "fit_least_squares", f"fit_sgd ({EPOCHS} epochs)", "SGD / least squares",
                f"growth per 10× {varying} (lstsq / SGD)", "faster", "SGD excess loss"]
     return table(headers, rows, f"Growing {varying}"), summary
 
 
-def winners(summary: list[tuple[int, int, float]]) -> str:
-    """'least squares at 10,000 × 10; SGD at 10,000 × 1,000 (13.0× faster)', from the median ratios."""
-    unique: dict[tuple[int, int], float] = {}
-    for n, d, ratio in summary:  # the point both sweeps share is named once
-        unique.setdefault((n, d), ratio)
-    exact = [f"{n:,} × {d:,}" for (n, d), ratio in unique.items() if ratio > 1]
-    sgd = [f"{n:,} × {d:,} ({g3(1 / ratio)}× faster)" for (n, d), ratio in unique.items() if ratio <= 1]
-    return "; ".join(f"{who} at {', '.join(points)}" for who, points in (("least squares", exact), ("SGD", sgd))
-                     if points)
+def winners(ratio_by_point: dict[str, float]) -> str:
+    """'least squares at 10,000 × 10; SGD at 10,000 × 1,000 (13.0× faster)', from SGD time / least-squares time."""
+    exact = [point for point, ratio in ratio_by_point.items() if ratio > 1]
+    sgd = [f"{point} ({g3(1 / ratio)}× faster)" for point, ratio in ratio_by_point.items() if ratio <= 1]
+    return "; ".join(f"{who} at {', '.join(ps)}" for who, ps in (("least squares", exact), ("SGD", sgd)) if ps)
 
 
 def scaling(ctx: Context) -> dict:
     rounds, points = ctx.rounds(3, 2), ctx.rounds(4, 2)
     by_n, n_summary = sweep([(n, D_FIXED) for n in N_SWEEP[:points]], rounds, "n")
     by_d, d_summary = sweep([(N_FIXED, d) for d in D_SWEEP[:points]], rounds, "d")
-    return {
-        "title": "Scaling with n and d: least squares vs SGD",
-        "tables": [by_n, by_d],
-        "notes": [
-            f"{rounds} rounds per point, the two methods alternated. float32 data with N(0, 1/d) features; fit_sgd "
-            f"runs a fixed {EPOCHS} epochs at batch size {BATCH}, lr = {LR}; fit_least_squares solves in float64 "
-            "with LAPACK's SVD-based `gelsd` (after appending a column of ones). *SGD excess loss* is SGD's final "
-            "half mean squared error minus the exact minimum (one run): what the time saved costs in accuracy. "
-            "The two sweeps are a cross, not a grid; 10^6 × 1000 (4 GB in float32) is left out.",
-            "Expected growth: the exact solve costs O(n d²) (the SVD of an n × (d+1) matrix), a fixed number of SGD "
-            "epochs O(n d) plus a per-step overhead O(n / batch) that dominates at small d. So both grow linearly "
-            "in n and the winner at fixed d does not change with n; along d the exact solve grows quadratically "
-            "and SGD wins from some hundreds of features on.",
-        ],
-        "targets": [target(f"faster of least squares and fit_sgd ({EPOCHS} epochs), n × d", "—",
-                           winners(n_summary + d_summary))],
-    }
+    notes = [
+        f"{rounds} rounds per point. float32 data with N(0, 1/d) features; fit_sgd runs a fixed {EPOCHS} epochs at "
+        f"batch size {BATCH}, lr = {LR}; fit_least_squares solves in float64 with LAPACK's SVD-based `gelsd` (after "
+        "appending a column of ones). *SGD excess loss* is SGD's final half mean squared error minus the exact "
+        "minimum (one run): what the time saved costs in accuracy. The sweeps are a cross, not a grid; "
+        "10^6 × 1000 (4 GB in float32) is left out.",
+        "Expected growth: the exact solve costs O(n d²) (the SVD of an n × (d+1) matrix), a fixed number of SGD "
+        "epochs O(n d) plus a per-step overhead O(n / batch) that dominates at small d. So both grow linearly in n "
+        "and the winner at fixed d does not change with n; along d the exact solve grows quadratically and SGD "
+        "wins from some hundreds of features on."]
+    return {"title": "Scaling with n and d: least squares vs SGD", "tables": [by_n, by_d], "notes": notes,
+            "targets": [target(f"faster of least squares and fit_sgd ({EPOCHS} epochs), n × d", "—",
+                               winners({**n_summary, **d_summary}))]}
