@@ -16,8 +16,13 @@
   theme's (Bootstrap 5 and all of Font Awesome's icon classes) is 0.4 MB. After the build, the
   rules of the theme's, myst-nb's (mostly ANSI colours), Sphinx's ``basic.css``, Pygments' and
   MathJax's stylesheets whose every selector names a class that appears on no page and in no
-  script a page loads are dropped (0.51 MB → 0.17 MB); rules without classes, ``@font-face`` and
-  ``@keyframes`` stay.
+  script a page loads are dropped, then the custom properties nothing reads (0.51 MB → 0.15 MB);
+  rules without classes, ``@font-face`` and ``@keyframes`` stay (:func:`lighten_site`).
+* **Lighter pages and fonts** (:func:`lighten_site`): code blocks drop the ``<span>`` of tokens
+  drawn like the code around them; the maths of closed hint and solution boxes waits in
+  ``<page>.maths.js`` until the reader opens one (:func:`defer_hidden_maths`); figures load
+  lazily with their size reserved; Font Awesome and MathJax's fonts keep only the characters the
+  stylesheets draw.
 * **Display equations fit a phone.** MathJax 3 does not break lines; on pages with maths a small
   inline script at the end of the body shrinks each display equation wider than its column (to
   70 % at most), and again on resize; one that still overflows scrolls in its own box, made
@@ -39,6 +44,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -230,6 +236,49 @@ def unwrap_plain_tokens(page: str, plain: set[str]) -> str:
     return HIGHLIGHT.sub(lambda block: token.sub(r"\1", block.group(0)), page)
 
 
+COLLAPSED_BOX = re.compile(r'<div class="[^"]*\bdropdown admonition\b[^"]*"')
+TAG_DIV = re.compile(r"<div\b|</div>")
+TYPESET = re.compile(r"<mjx-container\b.*?</mjx-container>", re.DOTALL)
+MATHML = re.compile(r"<math\b.*?</math>", re.DOTALL)
+
+
+def defer_hidden_maths(page: str, state_file: Path) -> str:
+    """``page`` with the typeset maths of its closed hint and solution boxes moved to ``state_file``.
+
+    A box of the ``dropdown`` class is closed until the reader opens it, yet its CHTML maths
+    (most of chapter 8's page) downloads before the first paint. Each equation in such a box
+    becomes its MathML (which the browser draws itself and screen readers read) in a
+    ``d2l-math-later`` span, and the CHTML goes to ``state_file`` (a script, so ``file://`` works):
+    the page loads it when the reader first opens a box, and swaps it in.
+    """
+    moved: list[str] = []
+
+    def placeholder(container: re.Match) -> str:
+        mathml = MATHML.search(container.group(0))
+        moved.append(container.group(0))
+        return f'<span class="d2l-math-later" data-k="{len(moved) - 1}">{mathml.group(0) if mathml else ""}</span>'
+
+    out, last = [], 0
+    for start in COLLAPSED_BOX.finditer(page):
+        if start.start() < last:
+            continue  # inside a box already moved
+        depth, end = 0, len(page)
+        for tag in TAG_DIV.finditer(page, start.start()):
+            depth += 1 if tag.group(0) == "<div" else -1
+            if depth == 0:
+                end = tag.end()
+                break
+        out += [page[last:start.start()], TYPESET.sub(placeholder, page[start.start():end])]
+        last = end
+    if not moved:
+        state_file.unlink(missing_ok=True)  # from an earlier build
+        return page
+    out.append(page[last:])
+    state_file.write_text(f"window.d2lMaths = {json.dumps(moved, ensure_ascii=False)};\n", encoding="utf-8")
+    loader = DEFERRED_MATHS % json.dumps(state_file.name)
+    return "".join(out).replace("</body>", f"<script>{loader}</script>\n</body>", 1)
+
+
 CONTENT_IMAGE = re.compile(r'<img (?![^>]*\bloading=)([^>]*\bsrc="([^"]*_images/[^"]+)"[^>]*)>')
 
 
@@ -273,7 +322,10 @@ def lighten_site(outdir: Path) -> None:
     texts = []
     for page in pages:
         text = page.read_text(encoding="utf-8", errors="replace")
-        unwrapped = lazy_images(unwrap_plain_tokens(text, plain), page.parent)
+        maths = page.with_suffix(".maths.js")
+        unwrapped = defer_hidden_maths(lazy_images(unwrap_plain_tokens(text, plain), page.parent), maths)
+        if maths.is_file():
+            scripts.add(maths.resolve())  # its classes keep their rules in chtml.css
         if unwrapped != text:
             page.write_text(unwrapped, encoding="utf-8")
         texts.append(unwrapped)
@@ -385,8 +437,33 @@ FIT_EQUATIONS = """
     });
   };
   let pending = null;
+  const later = () => { cancelAnimationFrame(pending); pending = requestAnimationFrame(fit); };
   fit();
-  window.addEventListener('resize', () => { cancelAnimationFrame(pending); pending = requestAnimationFrame(fit); });
+  window.d2lFitEquations = later;
+  window.addEventListener('resize', later);
+  // A hint or solution box measures nothing while it is closed: fit again once it opens.
+  document.addEventListener('click', (e) => { if (e.target.closest('.dropdown.admonition')) later(); });
+})();
+"""
+
+DEFERRED_MATHS = """
+(() => {
+  // The maths of closed hint and solution boxes lives in a file beside the page (site_fixes.
+  // defer_hidden_maths); the boxes show its MathML until the reader first opens one.
+  let asked = false;
+  const load = (e) => {
+    if (asked || !(e.target.closest && e.target.closest('.dropdown.admonition'))) return;
+    asked = true;
+    const script = document.createElement('script');
+    script.src = %s;
+    script.onload = () => {
+      for (const el of document.querySelectorAll('.d2l-math-later')) el.outerHTML = window.d2lMaths[+el.dataset.k];
+      if (window.d2lFitEquations) window.d2lFitEquations();
+    };
+    document.head.append(script);
+  };
+  document.addEventListener('click', load, true);
+  document.addEventListener('keydown', load, true);
 })();
 """
 

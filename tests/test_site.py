@@ -48,7 +48,23 @@ def test_page_loads_offline_without_errors(open_page, path):
 
 @pytest.mark.parametrize("name", chapter_names())
 def test_equations_are_rendered_by_mathjax(open_page, name):
-    page, _log = open_page(f"chapters/{name}.html")
+    """Every equation is typeset; those in closed hint and solution boxes once the reader opens one.
+
+    Until then such an equation is its MathML, and its typeset form waits in ``<page>.maths.js``.
+    """
+    page, log = open_page(f"chapters/{name}.html")
+    boxes = page.locator(".dropdown.admonition")
+    later = page.locator(".d2l-math-later")
+    assert later.count() == page.locator(".dropdown.admonition .d2l-math-later").count()
+    assert later.count() == later.locator("math").count()
+    assert not any(url.endswith(".maths.js") for url, _ in log.resources)
+    if later.count():
+        boxes.first.locator(".toggle-button").click()
+        page.wait_for_function("document.querySelectorAll('.d2l-math-later').length === 0")
+        assert sum(url.endswith(f"{name}.maths.js") for url, _ in log.resources) == 1
+    for k in range(boxes.count()):
+        if "toggle-hidden" in (boxes.nth(k).get_attribute("class") or ""):
+            boxes.nth(k).locator(".toggle-button").click()
     math_nodes = page.locator("div.math, span.math").count()
     unrendered = page.locator("div.math:not(:has(mjx-container)), span.math:not(:has(mjx-container))").count()
     writes_math = "$" in (ROOT / "chapters" / f"{name}.md").read_text()

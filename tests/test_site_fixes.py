@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,39 @@ def test_figures_load_lazily_with_their_size_reserved(tmp_path):
         '<img loading="lazy" decoding="async" width="64" height="30" alt="A figure." src="_images/fig.png" />'
         '<img loading="eager" alt="kept" src="_images/fig.png">'
     )
+
+
+# ---- maths of closed boxes -------------------------------------------------------------------
+
+TYPESET = '<mjx-container class="MathJax" jax="CHTML"><mjx-math>{0}</mjx-math><mjx-assistive-mml>' \
+          '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>{0}</mi></math></mjx-assistive-mml></mjx-container>'
+
+
+def test_maths_in_closed_boxes_waits_in_a_file_beside_the_page(tmp_path):
+    page = (
+        "<body><p>" + TYPESET.format("a") + "</p>"
+        '<div class="solution dropdown admonition"><p class="admonition-title">S</p>'
+        "<div><p>" + TYPESET.format("b") + "</p></div><div>" + TYPESET.format("c") + "</div></div>"
+        "<p>" + TYPESET.format("d") + "</p></body>"
+    )
+    state = tmp_path / "p.maths.js"
+    out = site_fixes.defer_hidden_maths(page, state)
+    # Outside the box the maths stays typeset; inside, each equation becomes its MathML.
+    assert TYPESET.format("a") in out and TYPESET.format("d") in out
+    assert TYPESET.format("b") not in out and TYPESET.format("c") not in out
+    assert '<span class="d2l-math-later" data-k="0"><math xmlns="http://www.w3.org/1998/Math/MathML"><mi>b</mi></math></span>' in out
+    assert '<span class="d2l-math-later" data-k="1">' in out
+    prefix = "window.d2lMaths = "
+    text = state.read_text(encoding="utf-8")
+    assert text.startswith(prefix)
+    assert json.loads(text[len(prefix):].rstrip().rstrip(";")) == [TYPESET.format("b"), TYPESET.format("c")]
+    # The loader names the file and comes once, at the end of the body.
+    assert out.count('"p.maths.js"') == 1 and out.endswith("</script>\n</body>")
+
+
+def test_a_page_without_closed_maths_is_left_alone_and_loses_an_old_file(tmp_path):
+    state = tmp_path / "p.maths.js"
+    state.write_text("old")
+    page = '<body><div class="dropdown admonition"><p>no maths</p></div>' + TYPESET.format("a") + "</body>"
+    assert site_fixes.defer_hidden_maths(page, state) == page
+    assert not state.exists()
