@@ -381,8 +381,12 @@ def subset_fonts(sheets: dict[Path, str], other_css: str) -> dict[Path, str]:
     (zlib; WOFF2 would need Brotli) holding just those characters, made from the TrueType or
     WOFF file its declaration lists, and the declaration lists that one file.
     """
+    import logging
+
     from fontTools import subset  # matplotlib's dependency, so in every environment that builds the book
     from fontTools.ttLib import TTFont
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # not its glyph-by-glyph report in the build log
 
     chars = css_characters("".join(sheets.values()) + other_css)
     unicodes = sorted(ord(c) for c in chars)

@@ -207,10 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     writing = (not args.quick or args.write) and not args.no_write
 
     # Other people edit the tree meanwhile: chapters are executed and the book built in a frozen copy
-    # (with the built web assets, which git ignores).
+    # (with the built web assets, which git ignores, and the npm packages the build typesets maths with).
     tmp = Path(tempfile.mkdtemp(prefix="d2lmini-bench-"))
     ctx = Context(quick=args.quick, tmp=tmp, snapshot=copy_checkout(tmp / "repo"))
     shutil.copytree(ROOT / "_extra", ctx.snapshot / "_extra", symlinks=True)
+    (ctx.snapshot / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
     info = machine()
     print(f"{info['machine']}\n{info['versions']}\nscratch: {tmp}\n", flush=True)
     fresh, crashed, start_all = {}, [], time.perf_counter()
