@@ -123,10 +123,10 @@ def purge_css(css: str, used: set[str], unused_parts: tuple[str, ...] = ()) -> s
     like; Bootstrap's ``bs-`` classes, which its script builds from pieces, are kept unless they
     belong to one of ``unused_parts`` (``bs-popover-top`` to ``"popover"``).
     """
-    unused_part = re.compile(rf"(?:{'|'.join(map(re.escape, unused_parts))})(?:-|$)" if unused_parts else r"(?!)")
+    unused_part = bootstrap_parts(unused_parts)
 
     def is_used(name: str) -> bool:
-        return name in used or (name.startswith("bs-") and not unused_part.match(name, 3))
+        return name in used or (name.startswith("bs-") and not unused_part.fullmatch(name))
 
     def keep(selector: str) -> bool:
         if any(g in selector for g in GROUPING):
@@ -175,6 +175,11 @@ PURGED_STYLESHEETS = (
 )
 # Bootstrap's script names every component it has; a component no page mentions is not in use.
 BOOTSTRAP_PARTS = ("accordion", "carousel", "modal", "offcanvas", "popover", "toast")
+
+
+def bootstrap_parts(parts: tuple[str, ...]) -> re.Pattern:
+    """Class names of these Bootstrap components: ``modal``, ``modal-body``, ``bs-popover-top``."""
+    return re.compile(rf"(?:bs-)?(?:{'|'.join(map(re.escape, parts))})(?:-[\w-]*)?" if parts else r"(?!)")
 CUSTOM_PROPERTY = re.compile(r"""(?<=[{;])\s*(--[\w-]+)\s*:(?:"[^"]*"|'[^']*'|[^;{}"'])*(?:;|(?=}))""")
 READ = re.compile(r"--[\w-]+(?![\w-]*\s*:)")  # in var(), fallbacks too; not a declaration
 EMPTY_RULE = re.compile(r"(?:(?<=[{}])|^)[^{}@;]+\{\s*\}")
@@ -210,19 +215,17 @@ def plain_tokens(pygments_css: str) -> set[str]:
     Such a ``<span>`` changes nothing on the page (``course.css`` makes a code block's ``<pre>``
     take the Pygments colour of its ``.highlight`` box), but costs 23 bytes a token.
     """
-    base: dict[str, str] = {}
-    styled: dict[str, dict[str, str]] = {}
+    box: dict[str, dict[str, str]] = {}  # theme -> the .highlight box's own declarations
+    styled: dict[str, dict[str, dict[str, str]]] = {}  # token -> theme -> its declarations
     for theme, token, body in PYGMENTS_RULE.findall(pygments_css):
         declarations = {k.strip(): v.strip() for k, _, v in (d.partition(":") for d in body.split(";")) if v.strip()}
-        if not token:
-            base[theme] = declarations.get("color", "")
+        if token:
+            styled.setdefault(token, {})[theme] = declarations
         else:
-            styled.setdefault(token, {})[theme] = str(sorted(declarations.items()))
-    if not base:
-        return set()
-    plain = {"n", "p", "w"}  # a name, punctuation, whitespace: the usual plain ones
-    return {t for t in plain if all(styled.get(t, {}).get(th, str([("color", c)])) == str([("color", c)])
-                                    for th, c in base.items())}
+            box[theme] = {"color": declarations.get("color", "")}
+    candidates = {"n", "p", "w"}  # a name, punctuation, whitespace: the usual plain ones
+    return {t for t in candidates if box
+            and all(styled.get(t, {}).get(theme, colour) == colour for theme, colour in box.items())}
 
 
 HIGHLIGHT = re.compile(r'<div class="highlight"><pre>.*?</pre></div>', re.DOTALL)
@@ -332,13 +335,13 @@ def lighten_site(outdir: Path) -> None:
         used.update(WORD.findall(unwrapped))
         scripts.update((page.parent / src).resolve() for src in SCRIPT_SRC.findall(unwrapped))
     scripts.update(outdir.resolve().glob("widgets/widgets.js"))
-    unused = tuple(part for part in BOOTSTRAP_PARTS if not any(w == part or w.startswith(part + "-") for w in used))
+    unused = tuple(part for part in BOOTSTRAP_PARTS if not any(map(bootstrap_parts((part,)).fullmatch, used)))
+    unused_part = bootstrap_parts(unused)
     script_texts = []
     for script in sorted(scripts):
         if script.is_file() and "mathjax" not in script.parts:
             script_texts.append(script.read_text(encoding="utf-8", errors="replace"))
-            used.update(w for w in WORD.findall(script_texts[-1])
-                        if not any(w.startswith(u) and w[len(u):len(u) + 1] in ("", "-") for u in unused))
+            used.update(w for w in WORD.findall(script_texts[-1]) if not unused_part.fullmatch(w))
     purged = {}
     for sheet in (found for pattern in PURGED_STYLESHEETS for found in sorted(outdir.glob(pattern))):
         if sheet.is_file():
@@ -390,7 +393,7 @@ def subset_fonts(sheets: dict[Path, str], other_css: str) -> dict[Path, str]:
 
     chars = css_characters("".join(sheets.values()) + other_css)
     unicodes = sorted(ord(c) for c in chars)
-    done: dict[Path, str] = {}
+    done: set[Path] = set()
 
     def subset_face(sheet: Path, face: str) -> str:
         # Reading WOFF2 needs Brotli too: subset from the TrueType or WOFF the face also lists.
@@ -399,7 +402,7 @@ def subset_fonts(sheets: dict[Path, str], other_css: str) -> dict[Path, str]:
         if source is None or not source.is_file():
             return face
         target = source.with_suffix(".woff") if source.suffix != ".woff" else source
-        if target not in done.values():
+        if target not in done:
             font = TTFont(source)
             options = subset.Options()
             options.flavor = "woff"
@@ -410,7 +413,7 @@ def subset_fonts(sheets: dict[Path, str], other_css: str) -> dict[Path, str]:
             subsetter.subset(font)
             font.flavor = "woff"
             font.save(target)
-        done[source] = target
+            done.add(target)
         name = Path(urls[0]).with_suffix(".woff").as_posix()
         src = re.search(r"src\s*:[^;}]*", face)
         return face if src is None else face.replace(src.group(0), f'src:url("{name}") format("woff")')
@@ -553,7 +556,7 @@ def write_index(app: Sphinx, exception: Exception | None) -> None:
             icon.save(Path(app.outdir) / "favicon.ico", sizes=[(16, 16), (32, 32), (48, 48)])
 
 
-def purge_stylesheets(app: Sphinx, exception: Exception | None) -> None:
+def lighten(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
         lighten_site(Path(app.outdir))
 
@@ -565,5 +568,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("build-finished", write_index, priority=400)
     # After every other extension has written its static files (myst-nb copies its stylesheet
     # when the build finishes, at the default priority 500) and after the maths is typeset.
-    app.connect("build-finished", purge_stylesheets, priority=950)
+    app.connect("build-finished", lighten, priority=950)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
