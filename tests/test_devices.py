@@ -41,11 +41,6 @@ def on(tensor: torch.Tensor, device: str) -> bool:
     return tensor.device.type == device
 
 
-def test_device_helper_picks_cuda_exactly_when_available():
-    assert d2lmini.device() == torch.device("cuda" if HAS_CUDA else "cpu")
-    assert torch.zeros(2, device=d2lmini.device()).device.type == ("cuda" if HAS_CUDA else "cpu")
-
-
 @pytest.mark.parametrize("device", DEVICES)
 def test_linreg_and_squared_loss_stay_on_the_device(device):
     X, y, Xn, yn = problem(device)
