@@ -56,27 +56,33 @@ def half_mse(residual: torch.Tensor) -> torch.Tensor:
 
     The average of :func:`squared_loss` over examples, written once for every place that
     needs a number for "the loss" of a fit (:func:`~d2lmini.fit_sgd`'s histories, the
-    SGD explorer, the benchmarks).  The residual is squared in float64, so a residual of
-    float16 or float32 data cannot overflow on the way; the result is a float64 scalar on
-    the residual's device.  No checks: the callers pass residuals they computed themselves.
+    SGD explorers, the benchmarks).  The residual is squared in float64, so a residual of
+    float16 or float32 data cannot overflow on the way; the result is float64 on the
+    residual's device.  No checks: the callers pass residuals they computed themselves.
 
     Parameters
     ----------
-    residual : tensor, shape (n,)
-        ``X @ w + b - y``, in any floating-point dtype; n at least 1.
+    residual : tensor, shape (n,) or (n, k)
+        ``X @ w + b - y``, in any floating-point dtype; n at least 1.  With k columns,
+        each column is the residual of one fit (k points along an SGD path, say).
 
     Returns
     -------
-    tensor, shape (), float64
+    tensor, shape () or (k,), float64
+        The loss of the fit, or of each column's fit.
 
     Examples
     --------
     >>> import torch
     >>> half_mse(torch.tensor([1.0, -3.0]))  # (1 + 9) / 2 / 2
     tensor(2.5000, dtype=torch.float64)
+    >>> half_mse(torch.tensor([[1.0, 0.0], [-3.0, 2.0]]))  # one loss per column
+    tensor([2.5000, 1.0000], dtype=torch.float64)
     """
     r = residual.double()
-    return 0.5 * torch.dot(r, r) / r.shape[0]
+    if r.ndim == 1:
+        return 0.5 * torch.dot(r, r) / r.shape[0]  # one fit: the per-step loss of fit_sgd, kept cheap
+    return 0.5 * (r * r).mean(0)
 
 
 def loss_grid(

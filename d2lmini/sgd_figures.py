@@ -607,7 +607,7 @@ def _timed_run(X: torch.Tensor, y: torch.Tensor, lr: float, batch_size: int, sec
     path = path[: int(torch.isfinite(path).all(dim=1).cumprod(0).sum())]  # up to the last finite parameters
     X64, y64 = X.double(), y.double()
     losses = torch.cat([
-        (0.5 * ((X64 @ chunk[:, :-1].T.to(X.device) + chunk[:, -1].to(X.device) - y64[:, None]) ** 2).mean(0)).cpu()
+        half_mse(X64 @ chunk[:, :-1].T.to(X.device) + chunk[:, -1].to(X.device) - y64[:, None]).cpu()
         for chunk in path.split(256)  # (n, 256) residuals at a time: memory stays small for large n
     ])
     broke_down = result.diverged and len(path) <= updates
