@@ -280,13 +280,6 @@ def test_data_iter_rejects_bad_input_eagerly(X, y, batch_size, kwargs, exc, matc
         d2lmini.data_iter(X, y, batch_size, **kwargs)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_data_iter_keeps_batches_on_the_device_of_the_data():
-    X, y = indexed_data(10)
-    for Xb, yb in d2lmini.data_iter(X.cuda(), y.cuda(), 3, generator=gen()):
-        assert Xb.is_cuda and yb.is_cuda
-
-
 def test_data_iter_refuses_an_empty_dataset():
     with pytest.raises(ValueError, match="X and y must hold at least one example"):
         d2lmini.data_iter(torch.ones(0, 2), torch.ones(0), 1)

@@ -54,13 +54,6 @@ def test_linreg_and_squared_loss_stay_on_the_device(device):
     np.testing.assert_allclose(loss.cpu().numpy(), 0.5 * (expected_hat - yn) ** 2, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA device beside the CPU")
-def test_linreg_names_the_devices_when_they_differ():
-    X, _, _, _ = problem("cuda")
-    with pytest.raises(ValueError, match="cuda.*cpu|cpu.*cuda"):
-        d2lmini.linreg(X, torch.zeros(3), 0.0)
-
-
 @pytest.mark.parametrize("device", DEVICES)
 def test_likelihood_helpers_stay_on_the_device(device):
     _, y, _, yn = problem(device)
@@ -187,10 +180,22 @@ def test_likelihood_helpers_stay_finite_on_the_device(device):
     assert float(density[1]) == 0.0
 
 
+# Each call puts one argument on the CPU and the rest on CUDA; the error names that argument and both devices.
+MISMATCHED = {
+    "linreg, w": (lambda X, y: d2lmini.linreg(X, torch.zeros(3), 0.0), r"X is on cuda.* but w is on cpu"),
+    "linreg, b": (lambda X, y: d2lmini.linreg(X, torch.zeros(3, device="cuda"), torch.tensor(0.0)),
+                  r"X is on cuda.* but b is on cpu"),
+    "fit_sgd, y": (lambda X, y: d2lmini.fit_sgd(X, y.cpu(), lr=0.1, batch_size=4, num_epochs=1),
+                   r"X is on cuda.* but y is on cpu"),
+    "squared_loss, y": (lambda X, y: d2lmini.squared_loss(y, y.cpu()), r"y_hat is on cuda.* but y is on cpu"),
+    "gaussian_nll, y_hat": (lambda X, y: d2lmini.gaussian_nll(y, y.cpu(), 1.0), r"y is on cuda.* but y_hat is on cpu"),
+}
+
+
 @pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA device beside the CPU")
-def test_losses_name_the_devices_when_they_differ():
-    y = torch.ones(3, device="cuda")
-    with pytest.raises(ValueError, match=r"y_hat is on cuda.* but y is on cpu"):
-        d2lmini.squared_loss(y, y.cpu())
-    with pytest.raises(ValueError, match=r"y is on cuda.* but y_hat is on cpu"):
-        d2lmini.gaussian_nll(y, y.cpu(), 1.0)
+@pytest.mark.parametrize("case", MISMATCHED)
+def test_mixed_devices_get_an_error_naming_the_argument_and_both_devices(case):
+    call, message = MISMATCHED[case]
+    X, y, _, _ = problem("cuda")
+    with pytest.raises(ValueError, match=message):
+        call(X, y)
