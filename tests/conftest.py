@@ -169,3 +169,30 @@ def one_feature_data(n: int = 25, seed: int = 0) -> tuple[Any, Any]:
     x = 1 + 3 * torch.rand(n, generator=g)
     y = 1.5 * x - 1 + 0.5 * torch.randn(n, generator=g)
     return x, y
+
+
+def forbid_reading_values(monkeypatch: Any) -> None:
+    """Make every way of reading a tensor's values into Python raise, and check that the trap works.
+
+    On a GPU each such read is a host-device synchronisation, which per-step helpers (linreg,
+    squared_loss, sgd) must not do; ``monkeypatch.undo()`` lifts the trap.
+    """
+    import torch  # here, not at the top: the project-level checks need no torch
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a per-step helper read a tensor's values (on a GPU: the host waits for the device)")
+
+    for method in ("__bool__", "__float__", "__int__", "__index__", "item", "tolist", "numpy"):
+        monkeypatch.setattr(torch.Tensor, method, read)
+    with pytest.raises(AssertionError, match="read a tensor's values"):  # the trap works
+        bool(torch.ones(1).isfinite().all())
+
+
+def png_rgb(png: bytes) -> Any:
+    """A PNG's pixels as PIL reads them back: an (height, width, 3) array of ints, ready for colour arithmetic."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)

@@ -23,6 +23,12 @@ from d2lmini.exercises import LABELS, check
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+def verdict_of(label, answer, capsys):
+    """Run check; return (passed, printed text). check must never raise for any answer."""
+    passed = bool(check(label, answer))
+    return passed, capsys.readouterr().out
+
 # ---------------------------------------------------------------- answers that must pass
 
 
@@ -392,67 +398,55 @@ def test_every_label_is_covered_here():
 
 @pytest.mark.parametrize(("label", "answer"), [(label, a) for label in LABELS for a in CORRECT[label]])
 def test_correct_answers_pass(label, answer, capsys):
-    assert bool(check(label, answer)) is True
-    out = capsys.readouterr().out
+    passed, out = verdict_of(label, answer, capsys)
+    assert passed is True
     assert out.startswith(f"✓ {label}: correct")
 
 
 @pytest.mark.parametrize(("label", "answer"), [(label, a) for label in LABELS for a in WRONG[label]])
 def test_wrong_answers_fail_with_a_counterexample(label, answer, capsys):
-    assert bool(check(label, answer)) is False
-    out = capsys.readouterr().out
+    passed, out = verdict_of(label, answer, capsys)
+    assert passed is False
     assert out.startswith(f"✗ {label}:")
     assert "input:" in out  # the counterexample input ...
     assert "expected" in out  # ... and what the right answer is there
 
 
-def test_counterexample_names_the_input_and_the_expected_value(capsys):
-    check("ex1-squared", lambda x: x.median())
-    out = capsys.readouterr().out
-    # x = [1, 2, 3, 10]: mean 4, median 2.5 (torch's lower median: 2)
-    assert "x = [1.0000, 2.0000, 3.0000, 10.0000]" in out
-    assert "expected 4.0000" in out and "returned 2.0000" in out
+def not_written_yet(x):
+    raise RuntimeError("not written yet")
 
 
-def test_absolute_even_length_reports_the_whole_interval(capsys):
-    check("ex1-absolute", lambda x: x.mean())
-    out = capsys.readouterr().out
-    assert "any value from 2.0000 to 3.0000" in out
+def row_bias(W1, b1, W2, b2):
+    return W1 @ W2, (b1 @ W2 + b2).reshape(1, -1)  # right values, shape (1, q): x @ W + b would broadcast
 
 
-def test_quadratic_reports_the_missing_term(capsys):
-    check("ex3-quadratic-features", quad_no_cross_terms_padded)
-    out = capsys.readouterr().out
-    assert "x1*x2" in out and "X of shape (15, 2)" in out
-
-
-def test_quadratic_reports_wrong_width(capsys):
-    check("ex3-quadratic-features", lambda X: torch.cat([X, X**2], dim=1))
-    out = capsys.readouterr().out
-    assert "expected (15, 5)" in out  # d = 2: 2 linear terms + 3 products
-
-
-def test_hints_diagnose_common_slips(capsys):
-    check("ex5-laplace-nll", lambda y, y_hat: (y - y_hat).abs().sum())
-    assert "log 2" in capsys.readouterr().out
-    check("ex8-poisson-nll", lambda r, k: (r.exp() - k * r).sum())
-    assert "lgamma" in capsys.readouterr().out
-
-
-def test_exceptions_in_the_learners_code_are_reported_not_raised(capsys):
-    def broken(x):
-        raise RuntimeError("not written yet")
-
-    assert bool(check("ex1-squared", broken)) is False
-    out = capsys.readouterr().out
-    assert "raised RuntimeError: not written yet" in out
-    assert "input: x =" in out
-
-
-def test_shape_mismatch_in_compose_is_explained(capsys):
-    assert bool(check("ex6-compose", lambda W1, b1, W2, b2: (torch.cat([W1 @ W2, W1 @ W2]), b2))) is False
-    out = capsys.readouterr().out
-    assert "expected W of shape (2, 2) and b of shape (2,)" in out
+@pytest.mark.parametrize(
+    ("label", "answer", "fragments"),
+    [
+        # x = [1, 2, 3, 10]: mean 4, median 2.5 (torch's lower median: 2)
+        pytest.param("ex1-squared", lambda x: x.median(),
+                     ["x = [1.0000, 2.0000, 3.0000, 10.0000]", "expected 4.0000", "returned 2.0000"],
+                     id="counterexample-names-input-expected-and-returned"),
+        pytest.param("ex1-absolute", lambda x: x.mean(), ["any value from 2.0000 to 3.0000"],
+                     id="absolute-even-length-reports-the-whole-interval"),
+        pytest.param("ex3-quadratic-features", quad_no_cross_terms_padded, ["x1*x2", "X of shape (15, 2)"],
+                     id="quadratic-reports-the-missing-term"),
+        # d = 2: 2 linear terms + 3 products
+        pytest.param("ex3-quadratic-features", lambda X: torch.cat([X, X**2], dim=1), ["expected (15, 5)"],
+                     id="quadratic-reports-wrong-width"),
+        pytest.param("ex1-squared", not_written_yet, ["raised RuntimeError: not written yet", "input: x ="],
+                     id="exception-in-learners-code-is-reported-not-raised"),
+        pytest.param("ex6-compose", lambda W1, b1, W2, b2: (torch.cat([W1 @ W2, W1 @ W2]), b2),
+                     ["expected W of shape (2, 2) and b of shape (2,)"], id="compose-shape-mismatch-is-explained"),
+        pytest.param("ex6-compose", row_bias, ["b (1, 2); expected W of shape (2, 2) and b of shape (2,)"],
+                     id="bias-of-wrong-shape-does-not-pass-by-broadcasting"),
+    ],
+)
+def test_a_failing_verdict_explains_what_is_wrong(label, answer, fragments, capsys):
+    passed, out = verdict_of(label, answer, capsys)
+    assert not passed
+    for fragment in fragments:
+        assert fragment in out
 
 
 def test_unknown_label_lists_the_labels():
@@ -519,12 +513,6 @@ class StrRaises(Exception):
         raise RuntimeError("no message")
 
 
-def verdict_of(label, answer, capsys):
-    """Run check; return (passed, printed text). check must never raise for any answer."""
-    passed = bool(check(label, answer))
-    return passed, capsys.readouterr().out
-
-
 def test_a_tensor_subclass_cannot_fool_allclose(capsys):
     assert torch.allclose(torch.tensor(123.0).as_subclass(AllCloseLiar), torch.tensor(4.0))  # the trap is real
     passed, out = verdict_of("ex1-squared", lambda x: torch.tensor(123.0).as_subclass(AllCloseLiar), capsys)
@@ -565,15 +553,6 @@ def test_unjudgeable_answers_get_a_verdict_not_an_exception(label, answer, words
     assert not passed
     assert out.startswith(f"✗ {label}:") and out.count("✗") == 1
     assert words in out
-
-
-def test_a_bias_of_the_wrong_shape_does_not_pass_by_broadcasting(capsys):
-    def row_bias(W1, b1, W2, b2):
-        return W1 @ W2, (b1 @ W2 + b2).reshape(1, -1)  # right values, shape (1, q): x @ W + b would broadcast
-
-    passed, out = verdict_of("ex6-compose", row_bias, capsys)
-    assert not passed
-    assert "b (1, 2); expected W of shape (2, 2) and b of shape (2,)" in out
 
 
 def test_a_nested_list_of_the_right_shape_is_told_to_become_a_tensor(capsys):
@@ -652,8 +631,12 @@ def gram_with_factor(X, factor):
 HINTS = [
     # (label, the slip, text of its hint, a right answer, another wrong answer without this hint)
     ("ex1-squared", lambda x: x.sum() / (len(x) - 1), "n - 1", lambda x: x.mean(), lambda x: x.median()),
+    ("ex5-laplace-nll", lambda y, y_hat: (y - y_hat).abs().sum(), "each example also contributes log 2",
+     laplace_distribution, lambda y, y_hat: (math.log(2) + (y - y_hat).abs()).mean()),
     ("ex5-laplace-nll", lambda y, y_hat: (math.log(0.5) + (y - y_hat).abs()).sum(), "not log(0.5)",
      laplace_math, lambda y, y_hat: (y - y_hat).abs().sum()),
+    ("ex8-poisson-nll", lambda r, k: (r.exp() - k * r).sum(), "you left out the log k! term (torch.lgamma(k + 1))",
+     poisson_math, poisson_torch_full),
     ("ex8-poisson-nll", poisson_torch_full, "Stirling", poisson_exact, lambda r, k: (r.exp() - k * r).sum()),
     ("ex8-poisson-nll", poisson_torch_full_mean, "averages by default", poisson_exact, poisson_torch_full),
     ("ex4-noisy-gram", gram_noise_on_the_ones_too, "receives no noise", gram_numpy, lambda X, s: X.T @ X),
