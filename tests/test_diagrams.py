@@ -149,8 +149,9 @@ def test_neuron_has_requested_branches_and_every_part_labelled(dendrites, termin
     assert any("sum" in t for t in math_labels) and any("sigma" in t for t in math_labels)
 
 
-def test_neuron_geometry_nucleus_inside_body_terminals_right_of_axon():
+def test_neuron_without_math_has_no_math_labels_and_sound_geometry():
     ax = neuron_diagram(show_math=False)
+    assert by_gid(ax.texts, "math-label") == []
     nucleus = by_gid(ax.patches, "nucleus")[0]
     body = by_gid(ax.patches, "cell-body")[0]
     assert isinstance(nucleus, Circle)
@@ -161,11 +162,6 @@ def test_neuron_geometry_nucleus_inside_body_terminals_right_of_axon():
     assert all(t.center[0] > axon_end for t in by_gid(ax.patches, "terminal"))
     tips = [min(line.get_xdata()) for line in by_gid(ax.lines, "dendrite")]
     assert all(x < bx - body.width / 2 for x in tips)
-
-
-def test_neuron_without_math_has_no_math_labels():
-    ax = neuron_diagram(show_math=False)
-    assert by_gid(ax.texts, "math-label") == []
 
 
 @pytest.mark.parametrize(

@@ -55,14 +55,10 @@ def _img(widget: ipywidgets.HTML) -> dict[str, str]:
 # ---- Frame, frame_figure, to_frame -------------------------------------------------------
 
 
-def test_frame_reads_its_size_from_the_png():
-    frame = Frame(_png(7, 5), "a small white picture")
-    assert frame.size == (7, 5)
-
-
-def test_frame_html_holds_the_png_and_the_escaped_alt_text():
+def test_frame_reads_its_size_and_its_html_holds_the_png_and_the_escaped_alt_text():
     png = _png(7, 5)
     frame = Frame(png, 'w = 2 & b = "1" <best>')
+    assert frame.size == (7, 5)
     attrs = _img(ipywidgets.HTML(frame.html(["extra"])))
     assert attrs["alt"] == 'w = 2 & b = "1" <best>'
     assert attrs["class"].split() == ["d2l-frame", "extra"]

@@ -6,7 +6,7 @@ dichotomies a line can cut from four points in general position, and hand-worked
 
 from __future__ import annotations
 
-import io
+import html
 import itertools
 import math
 import re
@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from conftest import png_rgb
 
 from d2lmini.threshold import (
     ANGLES,
@@ -60,29 +60,26 @@ def test_no_weights_and_bias_separate_xor_exhaustively():
     w1, w2, b = (a.ravel() for a in np.meshgrid(grid, grid, grid, indexing="ij"))
     sums = X[:, 0, None] * w1 + X[:, 1, None] * w2 + b  # (4, 13**3), exact integers
     patterns = {tuple(int(v) for v in col) for col in (sums >= 0).T}
-    cover = 2 * sum(math.comb(3, k) for k in range(3))
-    assert cover == 14
-    assert len(patterns) == cover
+    assert len(patterns) == 2 * sum(math.comb(3, k) for k in range(3))  # Cover's 14
     assert set(itertools.product((0, 1), repeat=4)) - patterns == {XOR, XNOR}
     assert GATES["AND"] in patterns and GATES["OR"] in patterns  # the check can find a gate when there is one
     xor_right = (((sums >= 0).astype(int)) == np.array(XOR)[:, None]).sum(axis=0)
     assert xor_right.max() == 3 and xor_right.min() == 1
 
 
-def test_threshold_unit_matches_numpy_on_the_whole_integer_grid():
+def test_threshold_unit_matches_numpy_and_never_computes_xor():
+    """Every unit of a small integer grid, then 1000 random real-valued units, against NumPy.
+
+    None computes XOR or XNOR: f(1,0) + f(0,1) = f(0,0) + f(1,1) for f = w.x + b, so the two
+    XOR-ones and the two XOR-zeros cannot have sums of opposite signs.
+    """
     x = torch.tensor(INPUTS, dtype=torch.float64)
-    for w1, w2, b in itertools.product(range(-3, 4), repeat=3):
+    reals = np.random.default_rng(0).normal(scale=10, size=(1000, 3))
+    for w1, w2, b in itertools.chain(itertools.product(range(-3, 4), repeat=3), reals):
         out = threshold_unit(x, torch.tensor([w1, w2], dtype=torch.float64), float(b))
-        assert tuple(int(v) for v in out.tolist()) == numpy_outputs(w1, w2, b), (w1, w2, b)
-
-
-def test_the_identity_behind_the_proof_holds_for_any_weights():
-    """f(1,0) + f(0,1) = f(0,0) + f(1,1) for f = w.x + b: the two XOR-ones and the two XOR-zeros
-    cannot have sums of opposite signs, so no unit fires on exactly the first two."""
-    rng = np.random.default_rng(0)
-    for w1, w2, b in rng.normal(scale=10, size=(1000, 3)):
-        f = X @ np.array([w1, w2]) + b
-        assert f[1] + f[2] == pytest.approx(f[0] + f[3], abs=1e-9)
+        outputs = tuple(int(v) for v in out.tolist())
+        assert outputs == numpy_outputs(w1, w2, b), (w1, w2, b)
+        assert outputs not in (XOR, XNOR), (w1, w2, b)
 
 
 def test_chapter_units_are_and_or():
@@ -121,8 +118,11 @@ def test_every_grid_verdict_matches_numpy_and_never_gets_xor_right(angle, bias):
     assert f"w = ({c:.2f}, {s:.2f})".replace("-0.00", "0.00") in verdict.alt
 
 
-def test_the_grid_holds_an_and_unit_and_an_or_unit():
+def test_the_default_grid_fits_a_page_and_holds_an_and_unit_and_an_or_unit():
     """Hand-worked: w = (1, 1)/sqrt 2 gives sums 0, 0.71, 0.71, 1.41 on the four inputs."""
+    assert len(ANGLES) * len(BIASES) == 40  # within a slider figure's 64 frames
+    assert 5 <= len(ANGLES) <= 9 and 5 <= len(BIASES) <= 9
+    assert {45, 225} <= set(ANGLES) and {-1.2, -0.6, 1.2} <= set(BIASES)
     assert unit_verdict(45, -1.2).outputs == (0, 0, 0, 1)  # only 1.41 - 1.2 >= 0
     assert unit_verdict(45, -0.6).outputs == (0, 1, 1, 1)  # 0.71 - 0.6 >= 0, 0 - 0.6 < 0
     assert unit_verdict(225, 1.2).outputs == (1, 1, 1, 0)  # NAND: 1.2 - 0.71 >= 0 > 1.2 - 1.41
@@ -142,7 +142,7 @@ def test_alt_text_names_the_inputs_that_fire_and_the_wrong_xor_points():
 def test_frame_is_a_phone_sized_png_with_a_cross_on_every_wrong_point():
     frame = draw_verdict(unit_verdict(45, -1.2))  # AND right; OR wrong at 2 inputs; XOR wrong at 3
     assert frame.size == (440, 232)
-    image = np.asarray(Image.open(io.BytesIO(frame.png)).convert("RGB")).astype(int)
+    image = png_rgb(frame.png)
     vermillion = np.abs(image - np.array([0xD5, 0x5E, 0x00])).sum(axis=2) < 40
     assert vermillion.any()
     # no cross in the AND panel (the left third), crosses in the other two
@@ -164,11 +164,6 @@ def test_static_figure_frames_and_sliders():
     assert all("XOR: 4" not in frame.alt for frame in fig.frames.values())
 
 
-def test_default_figure_grid_and_start():
-    assert len(ANGLES) * len(BIASES) == 40
-    assert 5 <= len(ANGLES) <= 9 and 5 <= len(BIASES) <= 9
-
-
 def test_live_figure_redraws_on_a_move():
     fig = decision_line_explorer(live=True)
     first = fig.shown()
@@ -177,7 +172,7 @@ def test_live_figure_redraws_on_a_move():
     assert fig.shown().alt == unit_verdict(45, -1.2).alt and fig.shown().png != first.png
     fig.sliders[0].value = 50  # between the static grid's angles
     assert fig.shown().alt.startswith("Weight angle 50°")
-    assert fig.shown().alt in __import__("html").unescape(fig.view.value)
+    assert fig.shown().alt in html.unescape(fig.view.value)
 
 
 @pytest.mark.parametrize(
