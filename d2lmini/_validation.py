@@ -65,7 +65,7 @@ def as_float_tensor(
     _check_ndim(name, tensor, ndim)
     check_finite(name, tensor)
     tensor = cast_checked(name, tensor, dtype)
-    return tensor.to(device if device is not None else torch.get_default_device())
+    return tensor.to(device if device is not None else torch.empty(0).device)  # the default device, on torch < 2.3 too
 
 
 def _check_ndim(name: str, tensor: torch.Tensor, ndim: int | None) -> None:
@@ -228,6 +228,24 @@ def as_dataset(X: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
     if y.device != X.device:
         raise ValueError(f"X is on {X.device} but y is on {y.device}; move them to one device")
     return X, y
+
+
+def check_matmul(name: str, X: torch.Tensor) -> None:
+    """Refuse a dtype in which this torch cannot multiply matrices on ``X``'s device, naming ``X``.
+
+    Older torch builds (2.1, d2lmini's lower bound) have no float16 matrix product on the
+    CPU; without this check the first step of training fails deep inside torch.  Other
+    dtypes are not probed, so the check costs nothing for them.
+    """
+    if X.dtype not in (torch.float16, torch.bfloat16):
+        return
+    try:
+        torch.ones(1, 1, dtype=X.dtype, device=X.device) @ torch.ones(1, dtype=X.dtype, device=X.device)
+    except RuntimeError as err:
+        raise TypeError(
+            f"{name} has dtype {X.dtype}, in which this torch ({torch.__version__}) cannot multiply matrices "
+            f"on {X.device}; convert it with {name}.float()"
+        ) from err
 
 
 def check_float_dtype(name: str, dtype: object) -> torch.dtype:

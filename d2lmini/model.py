@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ._validation import TensorLike, as_float_tensor
+from ._validation import TensorLike, as_float_tensor, check_matmul
 
 
 def linreg(X: TensorLike, w: TensorLike, b: torch.Tensor | float) -> torch.Tensor:
@@ -56,4 +56,8 @@ def linreg(X: TensorLike, w: TensorLike, b: torch.Tensor | float) -> torch.Tenso
     for name, tensor in (("w", w), ("b", bias)):
         if tensor.device != X.device:
             raise ValueError(f"X is on {X.device} but {name} is on {tensor.device}; move them to one device")
-    return X @ w + bias
+    try:
+        return X @ w + bias
+    except RuntimeError:
+        check_matmul("X", X)  # a dtype this torch cannot multiply in: say so, naming X (free when all is well)
+        raise

@@ -15,6 +15,7 @@ from ._validation import (
     cast_checked,
     check_bool,
     check_generator,
+    check_matmul,
     check_positive_float,
     check_positive_int,
     check_size,
@@ -287,6 +288,7 @@ def fit_sgd(
     if track_path:
         check_size("num_epochs", num_epochs, (total_steps + 1) * (d + 1), MAX_STEPS, "the path (track_path=True)", hint)
     y = cast_checked("y", y, X.dtype)
+    check_matmul("X", X)  # last: every other mistake is named first, on any torch
     history_dtype = torch.promote_types(X.dtype, torch.float32)
     history_max = torch.finfo(history_dtype).max
     dtype_max = torch.finfo(X.dtype).max

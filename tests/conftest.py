@@ -196,3 +196,24 @@ def png_rgb(png: bytes) -> Any:
     from PIL import Image
 
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def without_matmul(monkeypatch: Any) -> None:
+    """Make every matrix product fail as torch 2.1's float16 one does on the CPU (d2lmini's lower bound)."""
+    import torch
+
+    def matmul(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("\"addmv_impl_cpu\" not implemented for 'Half'")
+
+    monkeypatch.setattr(torch.Tensor, "__matmul__", matmul)
+
+
+def half_matmul_on_cpu() -> bool:
+    """Whether this torch multiplies float16 matrices on the CPU (torch 2.1 does not)."""
+    import torch
+
+    try:
+        torch.ones(1, 1, dtype=torch.float16) @ torch.ones(1, dtype=torch.float16)
+    except RuntimeError:
+        return False
+    return True

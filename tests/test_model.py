@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import forbid_reading_values
+from conftest import forbid_reading_values, without_matmul
 
 import d2lmini
 
@@ -131,3 +131,12 @@ def test_per_step_helpers_pass_nan_through_from_tensors():
     np.testing.assert_allclose(y_hat.numpy()[[0, 1, 3, 4, 5]], expected[[0, 1, 3, 4, 5]], rtol=1e-5)
     loss = d2lmini.squared_loss(torch.tensor([float("inf"), 1.0]), torch.tensor([0.0, 3.0]))
     assert loss.tolist() == [float("inf"), 2.0]
+
+
+def test_linreg_names_x_when_torch_cannot_multiply_its_dtype(monkeypatch):
+    """torch 2.1 has no float16 matrix product on the CPU: the error names X and the fix, not torch's kernel."""
+    without_matmul(monkeypatch)
+    with pytest.raises(TypeError, match=r"X has dtype torch.float16, .* convert it with X\.float\(\)"):
+        d2lmini.linreg(torch.ones(2, 1, dtype=torch.float16), torch.ones(1, dtype=torch.float16), 0.0)
+    with pytest.raises(RuntimeError, match="addmv_impl_cpu"):  # any other failure is torch's own, unchanged
+        d2lmini.linreg(torch.ones(2, 1), torch.ones(1), 0.0)

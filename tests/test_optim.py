@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from conftest import forbid_reading_values, gen, numpy_least_squares
+from conftest import forbid_reading_values, gen, half_matmul_on_cpu, numpy_least_squares, without_matmul
 
 import d2lmini
 
@@ -500,6 +500,7 @@ def test_sgd_names_params_when_it_is_not_an_iterable_of_tensors(params, got):
 # ---------------------------------------------------------------- issue 11: divergence vs a large loss
 
 
+@pytest.mark.skipif(not half_matmul_on_cpu(), reason="this torch has no float16 matrix product on the CPU")
 def test_fit_sgd_float16_labels_around_400_do_not_diverge():
     # 0.5 * 400^2 = 80000 exceeds float16's largest number (65504), but the parameters and residuals fit
     g = gen(0)
@@ -542,6 +543,7 @@ def test_fit_sgd_records_a_float32_loss_whose_sum_of_squares_would_overflow():
     np.testing.assert_allclose(result.epoch_losses.numpy(), [0.5e36, 0.5e36], rtol=1e-6)
 
 
+@pytest.mark.skipif(not half_matmul_on_cpu(), reason="this torch has no float16 matrix product on the CPU")
 def test_fit_sgd_parameter_overflow_is_a_divergence():
     X, y = easy_data(100)
     with pytest.warns(RuntimeWarning, match=r"diverged in epoch 1: .*float16.* with lr=1000000\.0") as record:
@@ -580,3 +582,10 @@ def test_fit_sgd_checks_sizes_before_allocating(X, kwargs, match):
 
 def test_fit_sgd_track_path_accepts_numpy_bools():
     assert d2lmini.fit_sgd(XS, YS, lr=0.1, batch_size=4, num_epochs=1, track_path=np.bool_(True)).path is not None
+
+
+def test_fit_sgd_refuses_a_dtype_torch_cannot_multiply_before_training(monkeypatch):
+    X, y = easy_data(20)
+    without_matmul(monkeypatch)
+    with pytest.raises(TypeError, match=r"^X has dtype torch.float16, .* convert it with X\.float\(\)$"):
+        d2lmini.fit_sgd(X.half(), y.half(), lr=0.1, batch_size=4, num_epochs=1)

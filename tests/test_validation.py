@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import without_matmul
 
 import d2lmini
 from d2lmini import _validation as v
@@ -132,3 +133,11 @@ def test_as_float_tensor_converts_to_a_wider_dtype_when_asked():
 
 def test_check_bool_accepts_python_and_numpy_bools():
     assert v.check_bool("f", True) is True and v.check_bool("f", np.bool_(False)) is False
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_check_matmul_names_x_where_torch_cannot_multiply_its_dtype(dtype, monkeypatch):
+    without_matmul(monkeypatch)
+    with pytest.raises(TypeError, match=rf"^X has dtype {dtype}, in which this torch .* cannot multiply .*X\.float\(\)$"):
+        v.check_matmul("X", torch.ones(3, 2, dtype=dtype))
+    v.check_matmul("X", torch.ones(3, 2))  # float32 is not probed: no cost, no error
