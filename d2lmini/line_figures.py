@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ._validation import TensorLike, as_dataset, check_bool, check_grid, check_int, check_real
-from .losses import loss_grid, squared_loss
+from .losses import loss_grid, squared_loss, zero_rounding
 from .model import linreg
 from .optim import RankDeficientWarning, fit_least_squares
 from .sliders import (
@@ -467,9 +467,7 @@ def loss_surface(X: torch.Tensor, y: torch.Tensor, w_range: tuple[float, float],
         w_best, b_best = fit_least_squares(X64, y64)
     unique = not any(issubclass(w.category, RankDeficientWarning) for w in caught)
     best = loss_view(X64, y64, float(w_best[0]), float(b_best))
-    # Data on an exact line: the solver's rounding leaves a loss of about (eps * |y|)^2, which is 0.
-    rounding = (64 * torch.finfo(torch.float64).eps * float(y64.abs().max())) ** 2
-    best_loss = 0.0 if best.loss <= rounding else best.loss
+    best_loss = zero_rounding(best.loss, y64)  # data on an exact line: 0, whatever the solver's rounding
     w_grid = torch.linspace(*w_range, points, dtype=torch.float64)
     b_grid = torch.linspace(*b_range, points, dtype=torch.float64)
     losses = loss_grid(X64, y64, w_grid, b_grid)

@@ -152,3 +152,13 @@ def test_half_mse_of_columns_is_one_loss_per_column():
     got = half_mse(torch.tensor(r, dtype=torch.float32))
     assert got.dtype == torch.float64 and got.shape == (3,)
     np.testing.assert_allclose(got.numpy(), 0.5 * (r**2).mean(axis=0), rtol=1e-12)
+
+
+def test_zero_rounding_zeroes_only_what_a_float64_solve_leaves_on_exact_data():
+    from d2lmini.losses import zero_rounding
+
+    y = torch.tensor([1.0, -4.0])
+    floor = (64 * np.finfo(np.float64).eps * 4.0) ** 2  # about 3.2e-27 for labels up to 4 in size
+    assert zero_rounding(0.99 * floor, y) == 0.0 and zero_rounding(1.01 * floor, y) == 1.01 * floor
+    # what torch 2.1's LAPACK left on y = 2x (a loss of 1.26e-32) and a real misfit
+    assert zero_rounding(1.26e-32, y) == 0.0 and zero_rounding(1e-20, y) == 1e-20
