@@ -65,7 +65,7 @@ def as_float_tensor(
     _check_ndim(name, tensor, ndim)
     check_finite(name, tensor)
     tensor = cast_checked(name, tensor, dtype)
-    return tensor.to(device if device is not None else torch.empty(0).device)  # the default device, on torch < 2.3 too
+    return tensor.to(device if device is not None else default_device())
 
 
 def _check_ndim(name: str, tensor: torch.Tensor, ndim: int | None) -> None:
@@ -257,10 +257,15 @@ def check_float_dtype(name: str, dtype: object) -> torch.dtype:
     return dtype
 
 
+def default_device() -> torch.device:
+    """torch's default device (``torch.set_default_device``); ``torch.get_default_device()`` needs torch 2.3."""
+    return torch.empty(0).device
+
+
 def check_device(name: str, device: object) -> torch.device:
     """Return ``device`` as a usable ``torch.device``; ``None`` means torch's default device."""
     if device is None:
-        return torch.empty(0).device  # torch.get_default_device() needs torch 2.3
+        return default_device()
     if not isinstance(device, (str, torch.device)):
         raise TypeError(f"{name} must be a torch.device, a string such as 'cpu', or None, got {type(device).__name__}")
     try:
